@@ -1,0 +1,79 @@
+// c10m: [EAL options] -- [application options]
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "c10m_version.hpp"
+#include "common/error.hpp"
+#include "config/options.hpp"
+#include "io/eal.hpp"
+#include "io/iface.hpp"
+#include "pipeline/runner.hpp"
+
+namespace {
+
+int usage_error(const std::string &msg) {
+    std::fprintf(stderr, "c10m: %s\n", msg.c_str());
+    return 2;
+}
+
+bool is_help_or_version(const std::vector<std::string> &eal) {
+    // "c10m --help" / "c10m --version" with no "--": answer them here rather than
+    // letting the EAL print its own usage.
+    return eal.size() == 2 && (eal[1] == "--help" || eal[1] == "-h" || eal[1] == "--version");
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    using namespace c10m;
+    try {
+        auto split = config::split_args(argc, argv);
+        std::vector<std::string> app_args = split.app;
+        if (!split.has_separator && is_help_or_version(split.eal)) {
+            app_args = {split.eal[1]};
+            split.eal.resize(1);
+        }
+        const auto parsed = config::parse_app_args(app_args);
+        if (parsed.action == config::Action::help) {
+            std::fputs(config::help_text().c_str(), stdout);
+            return 0;
+        }
+        if (parsed.action == config::Action::version) {
+            std::printf("c10m %s\n", C10M_VERSION);
+            return 0;
+        }
+        const auto &cfg = parsed.cfg;
+
+        // --iface IF: an AF_PACKET port, added as a vdev before the EAL probes.
+        uint16_t qpairs = cfg.rxq.value_or(1);
+        for (const auto &e : cfg.queue_map) qpairs = std::max<uint16_t>(qpairs, static_cast<uint16_t>(e.queue + 1));
+        if (!cfg.ifaces.empty() && cfg.txq && *cfg.txq != qpairs)
+            throw UsageError("--txq: expected " + std::to_string(qpairs) +
+                             " (the rx queue count) with --iface: AF_PACKET spreads received frames over "
+                             "every queue pair, so each needs an rx queue, got " + std::to_string(*cfg.txq));
+        unsigned index = 0;
+        for (const auto &ifname : cfg.ifaces) {
+            if (!io::iface_exists(ifname))
+                throw UsageError("--iface: expected an existing network interface, got '" + ifname +
+                                 "' (not found in this network namespace)");
+            if (!cfg.iface_force && io::carries_default_route(ifname))
+                throw UsageError("--iface: '" + ifname +
+                                 "' carries the default route; taking it over would cut this host off the "
+                                 "network (add --iface-force to do it anyway)");
+            split.eal.push_back("--vdev=" + io::af_packet_vdev(ifname, index++, qpairs));
+        }
+
+        io::Eal eal(split.eal);
+        return pipeline::run(cfg);
+    } catch (const UsageError &e) {
+        return usage_error(e.what());
+    } catch (const SetupError &e) {
+        std::fprintf(stderr, "c10m: %s\n", e.what());
+        return 1;
+    } catch (const std::exception &e) {
+        std::fprintf(stderr, "c10m: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,391 @@
+#include "config/options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.hpp"
+
+namespace po = boost::program_options;
+
+namespace c10m::config {
+
+std::string_view to_string(ForwardMode m) {
+    switch (m) {
+        case ForwardMode::io: return "io";
+        case ForwardMode::mac: return "mac";
+        case ForwardMode::macswap: return "macswap";
+    }
+    return "?";
+}
+
+namespace {
+
+[[noreturn]] void fail(std::string_view flag, std::string_view expected, std::string_view got) {
+    throw UsageError("--" + std::string(flag) + ": expected " + std::string(expected) + ", got '" +
+                     std::string(got) + "'");
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+// Strict unsigned parse: the whole string, given base, no sign, no overflow.
+std::optional<uint64_t> to_u64(std::string_view text, int base) {
+    std::string s(trim(text));
+    if (s.empty() || s[0] == '-' || s[0] == '+') return std::nullopt;
+    errno = 0;
+    char *end = nullptr;
+    unsigned long long v = std::strtoull(s.c_str(), &end, base);
+    if (errno != 0 || end == s.c_str() || *end != '\0') return std::nullopt;
+    return static_cast<uint64_t>(v);
+}
+
+uint64_t parse_uint(std::string_view flag, const std::string &text, uint64_t lo, uint64_t hi) {
+    auto v = to_u64(text, 10);
+    if (!v || *v < lo || *v > hi)
+        fail(flag, "an integer in " + std::to_string(lo) + ".." + std::to_string(hi), text);
+    return *v;
+}
+
+double parse_seconds(std::string_view flag, const std::string &text, double hi) {
+    std::string s(trim(text));
+    char *end = nullptr;
+    errno = 0;
+    double v = s.empty() ? -1 : std::strtod(s.c_str(), &end);
+    if (s.empty() || errno != 0 || *end != '\0' || !std::isfinite(v) || v < 0 || v > hi) {
+        std::ostringstream os;
+        os << "a number of seconds in 0.." << hi;
+        fail(flag, os.str(), text);
+    }
+    return v;
+}
+
+// Flags that take no value.
+constexpr std::string_view kSwitches[] = {"help", "version", "iface-force"};
+
+bool is_switch(std::string_view name) {
+    for (auto s : kSwitches)
+        if (s == name) return true;
+    return false;
+}
+
+po::options_description make_description() {
+    po::options_description d("Application options (after --)");
+    auto s = [] { return po::value<std::string>()->value_name("ARG"); };
+    auto multi = [] { return po::value<std::vector<std::string>>()->composing(); };
+    // clang-format off
+    d.add_options()
+        ("help,h", "print this help and exit")
+        ("version", "print the version and exit")
+        ("forward-mode", s()->value_name("MODE"),
+         "io | mac | macswap (default io): what each lcore does to a burst before sending "
+         "it out of the paired port. io: untouched; mac: source MAC := the tx port's, "
+         "destination := --eth-peer (default 02:00:00:00:00:<tx port>); macswap: swap "
+         "source and destination MAC")
+        ("portmask", s()->value_name("HEX"), "ports to use, as a hex mask (default: every probed port)")
+        ("nb-cores", s()->value_name("N"),
+         "forwarding lcores to use, taken in order from the worker lcores of -l/--lcores "
+         "(default: all of them; with -l 0 the main lcore forwards)")
+        ("rxq", s()->value_name("N"), "rx queues per port, 1..1024 (default 1, or as many as --config names); RSS spreads flows over them")
+        ("txq", s()->value_name("N"), "tx queues per port, 1..1024 (default: one per rx queue of the paired port; never fewer)")
+        ("rxd", s()->value_name("N"), "rx descriptors per queue, 0..65535 (0 = the PMD's preferred size; adjusted to the device's limits)")
+        ("txd", s()->value_name("N"), "tx descriptors per queue, 0..65535 (0 = the PMD's preferred size; adjusted to the device's limits)")
+        ("burst", s()->value_name("N"), "packets per rx/tx burst, 1..512 (default 32)")
+        ("eth-peer", multi()->value_name("PORT,MAC"), "destination MAC for --forward-mode=mac on PORT (repeatable)")
+        ("total-num-mbufs", s()->value_name("N"), "mbufs per mempool, 1024..67108864 (default: sized from queues, descriptors, caches and bursts)")
+        ("mbuf-size", s()->value_name("N"), "mbuf data room in bytes including the 128-byte headroom, 320..65535 (default 2176)")
+        ("stats-period", s()->value_name("SEC"), "print stats every SEC seconds, 0 = only at exit (default 1)")
+        ("stats-format", s()->value_name("FMT"), "text | json (one JSON object per line) (default text)")
+        ("config", s()->value_name("(P,Q,L),..."),
+         "explicit queue-to-lcore map, as l3fwd: rx queue Q of port P is polled by lcore L "
+         "(default: round-robin over the worker lcores on each port's NUMA socket)")
+        ("iface", multi()->value_name("IF[,IF...]"),
+         "add a port on a Linux interface through the AF_PACKET PMD (net_af_packet), one "
+         "queue pair per rx queue; repeatable")
+        ("iface-force", "allow --iface on an interface that carries the default route")
+        ("duration", s()->value_name("SEC"), "stop by itself after SEC seconds (default 0 = run until SIGINT/SIGTERM)")
+        ("config-file", s()->value_name("FILE"), "read options from an INI file (name = value, same names as these flags; the command line wins)");
+    // clang-format on
+    return d;
+}
+
+std::string opt_name(const po::error_with_option_name &e) {
+    std::string n = e.get_option_name();
+    if (n.empty()) return "option";
+    return n;
+}
+
+// Runs Boost.Program_options over args, mapping its exceptions to one-line UsageErrors.
+po::parsed_options run_parser(const po::options_description &desc, const std::vector<std::string> &args,
+                              std::string_view where) {
+    try {
+        return po::command_line_parser(args)
+            .options(desc)
+            .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing)
+            .run();
+    } catch (const po::unknown_option &e) {
+        throw UsageError(std::string(where) + "unknown option '" + e.get_option_name() +
+                         "'; see c10m --help");
+    } catch (const po::invalid_command_line_syntax &e) {
+        if (e.kind() == po::invalid_syntax::missing_parameter)
+            throw UsageError(std::string(where) + opt_name(e) + ": expected a value");
+        if (e.kind() == po::invalid_syntax::extra_parameter)
+            throw UsageError(std::string(where) + opt_name(e) + ": takes no value");
+        throw UsageError(std::string(where) + opt_name(e) + ": " + e.what());
+    } catch (const po::error_with_option_name &e) {
+        throw UsageError(std::string(where) + opt_name(e) + ": " + e.what());
+    } catch (const po::error &e) {
+        throw UsageError(std::string(where) + e.what());
+    }
+}
+
+std::string read_file(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw UsageError("--config-file: expected a readable file, got '" + path + "'");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+std::optional<MacAddr> parse_mac(std::string_view text) {
+    MacAddr mac{};
+    text = trim(text);
+    if (text.size() != 17) return std::nullopt;
+    for (size_t i = 0; i < 6; ++i) {
+        auto hex = [](char c) -> int {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        };
+        int hi = hex(text[i * 3]), lo = hex(text[i * 3 + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        if (i < 5 && text[i * 3 + 2] != ':') return std::nullopt;
+        mac[i] = static_cast<uint8_t>(hi * 16 + lo);
+    }
+    return mac;
+}
+
+std::vector<QueueMapEntry> parse_queue_map(std::string_view text) {
+    std::vector<QueueMapEntry> out;
+    const std::string expected = "(port,queue,lcore)[,(port,queue,lcore)...] with decimal numbers";
+    std::string_view rest = trim(text);
+    if (rest.empty()) fail("config", expected, std::string(text));
+    while (!rest.empty()) {
+        if (rest.front() != '(') fail("config", expected, std::string(text));
+        auto close = rest.find(')');
+        if (close == std::string_view::npos) fail("config", expected, std::string(text));
+        std::string_view inner = rest.substr(1, close - 1);
+        uint64_t f[3];
+        for (int i = 0; i < 3; ++i) {
+            auto comma = inner.find(',');
+            std::string_view field = (i < 2) ? inner.substr(0, comma) : inner;
+            if ((i < 2 && comma == std::string_view::npos) || (i == 2 && inner.find(',') != std::string_view::npos))
+                fail("config", expected, std::string(text));
+            auto v = to_u64(field, 10);
+            if (!v) fail("config", expected, std::string(text));
+            f[i] = *v;
+            if (i < 2) inner.remove_prefix(comma + 1);
+        }
+        if (f[0] >= 32) fail("config", "port ids below 32 (RTE_MAX_ETHPORTS)", std::string(text));
+        if (f[1] >= 1024) fail("config", "queue ids below 1024", std::string(text));
+        if (f[2] >= 128) fail("config", "lcore ids below 128 (RTE_MAX_LCORE)", std::string(text));
+        QueueMapEntry e{static_cast<uint16_t>(f[0]), static_cast<uint16_t>(f[1]), static_cast<unsigned>(f[2])};
+        for (const auto &o : out)
+            if (o.port == e.port && o.queue == e.queue)
+                fail("config", "each (port,queue) at most once", std::string(text));
+        out.push_back(e);
+        rest = trim(rest.substr(close + 1));
+        if (!rest.empty()) {
+            if (rest.front() != ',') fail("config", expected, std::string(text));
+            rest = trim(rest.substr(1));
+            if (rest.empty()) fail("config", expected, std::string(text));
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> config_file_args(std::string_view text, std::string_view file_name) {
+    std::vector<std::string> args;
+    const auto desc = make_description();
+    size_t line_no = 0;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = (nl == std::string_view::npos) ? std::string_view{} : text.substr(nl + 1);
+        ++line_no;
+        line = trim(line);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        const std::string where = "--config-file " + std::string(file_name) + ":" + std::to_string(line_no) + ": ";
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos)
+            throw UsageError(where + "expected 'name = value', got '" + std::string(line) + "'");
+        std::string name(trim(line.substr(0, eq)));
+        std::string value(trim(line.substr(eq + 1)));
+        if (name.rfind("--", 0) == 0) name.erase(0, 2);
+        if (name.empty() || name == "config-file" || name == "help" || name == "version" ||
+            !desc.find_nothrow(name, false))
+            throw UsageError(where + "expected an option name from c10m --help, got '" + name + "'");
+        if (is_switch(name)) {
+            if (value == "1" || value == "true" || value == "yes" || value == "on")
+                args.push_back("--" + name);
+            else if (!(value == "0" || value == "false" || value == "no" || value == "off"))
+                throw UsageError(where + name + ": expected true or false, got '" + value + "'");
+            continue;
+        }
+        if (value.empty()) throw UsageError(where + name + ": expected a value");
+        args.push_back("--" + name + "=" + value);
+    }
+    return args;
+}
+
+ParseResult parse_app_args(const std::vector<std::string> &args) {
+    const auto desc = make_description();
+    ParseResult r;
+    po::variables_map vm;
+    auto parsed = run_parser(desc, args, "");
+    try {
+        po::store(parsed, vm);
+    } catch (const po::error_with_option_name &e) {
+        throw UsageError(opt_name(e) + ": expected once, given more than once");
+    }
+    if (vm.count("help")) {
+        r.action = Action::help;
+        return r;
+    }
+    if (vm.count("version")) {
+        r.action = Action::version;
+        return r;
+    }
+    if (vm.count("config-file")) {
+        r.cfg.config_file = vm["config-file"].as<std::string>();
+        auto file_args = config_file_args(read_file(r.cfg.config_file), r.cfg.config_file);
+        // The command line wins: drop file settings for options given there.
+        std::vector<std::string> kept;
+        for (auto &a : file_args) {
+            std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
+            if (!vm.count(name)) kept.push_back(a);
+        }
+        auto fparsed = run_parser(desc, kept, "--config-file " + r.cfg.config_file + ": ");
+        try {
+            po::store(fparsed, vm);
+        } catch (const po::error_with_option_name &e) {
+            throw UsageError("--config-file " + r.cfg.config_file + ": " + opt_name(e) + ": given more than once");
+        }
+    }
+    po::notify(vm);
+
+    auto str = [&](const char *n) -> const std::string * {
+        return vm.count(n) ? &vm[n].as<std::string>() : nullptr;
+    };
+    AppConfig &c = r.cfg;
+    if (auto s = str("forward-mode")) {
+        if (*s == "io") c.mode = ForwardMode::io;
+        else if (*s == "mac") c.mode = ForwardMode::mac;
+        else if (*s == "macswap") c.mode = ForwardMode::macswap;
+        else fail("forward-mode", "one of io, mac, macswap", *s);
+    }
+    if (auto s = str("portmask")) {
+        std::string t(trim(*s));
+        if (t.rfind("0x", 0) == 0 || t.rfind("0X", 0) == 0) t.erase(0, 2);
+        auto v = t.empty() ? std::nullopt : to_u64(t, 16);
+        if (!v || *v == 0 || *v >= (uint64_t{1} << 32)) fail("portmask", "a non-zero hex mask of ports 0..31 such as 0x3", *s);
+        c.portmask = *v;
+    }
+    if (auto s = str("nb-cores")) c.nb_cores = static_cast<unsigned>(parse_uint("nb-cores", *s, 1, 127));
+    if (auto s = str("rxq")) c.rxq = static_cast<uint16_t>(parse_uint("rxq", *s, 1, 1024));
+    if (auto s = str("txq")) c.txq = static_cast<uint16_t>(parse_uint("txq", *s, 1, 1024));
+    if (auto s = str("rxd")) c.rxd = static_cast<uint16_t>(parse_uint("rxd", *s, 0, 65535));
+    if (auto s = str("txd")) c.txd = static_cast<uint16_t>(parse_uint("txd", *s, 0, 65535));
+    if (auto s = str("burst")) c.burst = static_cast<uint16_t>(parse_uint("burst", *s, 1, kMaxBurst));
+    if (vm.count("eth-peer")) {
+        for (const auto &s : vm["eth-peer"].as<std::vector<std::string>>()) {
+            auto comma = s.find(',');
+            auto port = comma == std::string::npos ? std::nullopt : to_u64(std::string_view(s).substr(0, comma), 10);
+            auto mac = comma == std::string::npos ? std::nullopt : parse_mac(std::string_view(s).substr(comma + 1));
+            if (!port || *port >= 32 || !mac) fail("eth-peer", "PORT,MAC such as 1,02:00:00:00:00:01 (port below 32)", s);
+            c.eth_peers.push_back({static_cast<uint16_t>(*port), *mac});
+        }
+    }
+    if (auto s = str("total-num-mbufs")) c.total_num_mbufs = static_cast<uint32_t>(parse_uint("total-num-mbufs", *s, 1024, 1u << 26));
+    if (auto s = str("mbuf-size")) c.mbuf_size = static_cast<uint32_t>(parse_uint("mbuf-size", *s, 320, 65535));
+    if (auto s = str("stats-period")) c.stats_period = parse_seconds("stats-period", *s, 86400);
+    if (auto s = str("stats-format")) {
+        if (*s == "text") c.stats_format = StatsFormat::text;
+        else if (*s == "json") c.stats_format = StatsFormat::json;
+        else fail("stats-format", "text or json", *s);
+    }
+    if (auto s = str("config")) c.queue_map = parse_queue_map(*s);
+    if (vm.count("iface")) {
+        for (const auto &s : vm["iface"].as<std::vector<std::string>>()) {
+            std::string_view rest = s;
+            while (true) {
+                auto comma = rest.find(',');
+                std::string name(trim(rest.substr(0, comma)));
+                bool ok = !name.empty() && name.size() < 16;
+                for (char ch : name)
+                    if (ch == '/' || ch == ' ' || ch == '=' || ch == ':' || ch < 0x21) ok = false;
+                if (!ok) fail("iface", "Linux interface names (1-15 characters, no '/', ' ', '=', ':') separated by commas", s);
+                c.ifaces.push_back(name);
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+        }
+    }
+    c.iface_force = vm.count("iface-force") > 0;
+    if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
+    return r;
+}
+
+std::string help_text() {
+    std::ostringstream os;
+    os << "Usage: c10m [EAL options] -- [application options]\n"
+          "\n"
+          "c10m forwards packets between DPDK ports from per-lcore poll-mode loops, in the\n"
+          "manner of dpdk-testpmd. Ports come from NICs bound with dpdk-devbind.py, from\n"
+          "--vdev virtual devices (EAL), or from Linux interfaces with --iface (AF_PACKET).\n"
+          "Ports pair as testpmd's do: 0<->1, 2<->3, a lone last port with itself.\n"
+          "\n"
+          "EAL options (before --) are DPDK's own, e.g.:\n"
+          "  -l 0-1                 lcores to use; the first is the main lcore (stats, signals)\n"
+          "  --vdev=DRIVER,ARGS     add a virtual device, e.g. net_tap0,iface=tap0\n"
+          "  --no-pci               do not probe the PCI bus\n"
+          "  --file-prefix=NAME     per-process runtime files (run several instances)\n"
+          "  --in-memory            keep no runtime files\n"
+          "  --no-huge -m MB        run without hugepages\n"
+          "\n";
+    os << make_description();
+    os << "\nStats (text or JSON) per port: rx, tx, drops by reason (rx_missed: the device had\n"
+          "no descriptor; rx_nombuf: no mbuf to fill one; tx_full: the tx queue would not take\n"
+          "the packet); per lcore: packets handled and busy cycles per packet; per mempool: mbufs\n"
+          "in use. Printed every --stats-period seconds and once at exit.\n"
+          "SIGINT/SIGTERM stop the loops, drain, stop and close the ports and exit 0.\n"
+          "Exit status: 0 done, 1 set-up failed (EAL, port or mempool), 2 bad usage.\n";
+    return os.str();
+}
+
+SplitArgs split_args(int argc, const char *const *argv) {
+    SplitArgs s;
+    std::string prog = argc > 0 ? argv[0] : "c10m";
+    s.eal.push_back(prog);
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (!s.has_separator && a == "--") {
+            s.has_separator = true;
+            continue;
+        }
+        (s.has_separator ? s.app : s.eal).push_back(a);
+    }
+    return s;
+}
+
+}  // namespace c10m::config

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace c10m::config {
+
+enum class ForwardMode { io, mac, macswap };
+enum class StatsFormat { text, json };
+
+std::string_view to_string(ForwardMode m);
+
+using MacAddr = std::array<uint8_t, 6>;
+
+// One "(port,queue,lcore)" triple of --config, as l3fwd takes it.
+struct QueueMapEntry {
+    uint16_t port;
+    uint16_t queue;
+    unsigned lcore;
+    friend bool operator==(const QueueMapEntry &, const QueueMapEntry &) = default;
+};
+
+struct EthPeer {
+    uint16_t port;
+    MacAddr mac;
+};
+
+inline constexpr uint16_t kMaxBurst = 512;
+inline constexpr uint16_t kDefaultBurst = 32;
+inline constexpr uint32_t kDefaultMbufSize = 2176;  // 2048 data + 128 headroom
+
+struct AppConfig {
+    std::optional<uint64_t> portmask;        // --portmask (hex); unset = every port
+    std::optional<unsigned> nb_cores;        // --nb-cores; unset = every worker lcore
+    std::optional<uint16_t> rxq;             // --rxq; unset = 1, or from --config
+    std::optional<uint16_t> txq;             // --txq; unset = as many as needed
+    uint16_t rxd = 0;                        // --rxd; 0 = the PMD's preferred size
+    uint16_t txd = 0;                        // --txd
+    uint16_t burst = kDefaultBurst;          // --burst
+    ForwardMode mode = ForwardMode::io;      // --forward-mode
+    std::vector<EthPeer> eth_peers;          // --eth-peer
+    std::optional<uint32_t> total_num_mbufs; // --total-num-mbufs (per pool)
+    uint32_t mbuf_size = kDefaultMbufSize;   // --mbuf-size (data room incl. headroom)
+    double stats_period = 1.0;               // --stats-period; 0 = only at exit
+    std::vector<QueueMapEntry> queue_map;    // --config
+    std::vector<std::string> ifaces;         // --iface
+    bool iface_force = false;                // --iface-force
+    double duration = 0;                     // --duration; 0 = until SIGINT/SIGTERM
+    StatsFormat stats_format = StatsFormat::text;
+    std::string config_file;                 // --config-file
+};
+
+enum class Action { run, help, version };
+
+struct ParseResult {
+    Action action = Action::run;
+    AppConfig cfg;
+};
+
+// Parses the application options (what follows "--", without the program name).
+// Throws UsageError with a one-line message naming the flag and what was expected.
+ParseResult parse_app_args(const std::vector<std::string> &args);
+
+// Parses the text of an INI config file (same option names as the command line)
+// into "--name=value" arguments. Throws UsageError naming the file and line.
+std::vector<std::string> config_file_args(std::string_view text, std::string_view file_name);
+
+// "(port,queue,lcore),..." -> triples. Throws UsageError naming --config.
+std::vector<QueueMapEntry> parse_queue_map(std::string_view text);
+
+// "aa:bb:cc:dd:ee:ff" -> bytes; nullopt when malformed.
+std::optional<MacAddr> parse_mac(std::string_view text);
+
+std::string help_text();
+
+// Splits "prog [EAL args] -- [app args]": the EAL part keeps argv[0]; the app part
+// has no program name. With no "--", everything is EAL's.
+struct SplitArgs {
+    std::vector<std::string> eal;
+    std::vector<std::string> app;
+    bool has_separator = false;
+};
+SplitArgs split_args(int argc, const char *const *argv);
+
+}  // namespace c10m::config

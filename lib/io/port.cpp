@@ -1,0 +1,144 @@
+#include "io/port.hpp"
+
+#include <rte_ethdev.h>
+
+#include <cstring>
+
+#include "common/error.hpp"
+#include "io/eal.hpp"
+
+namespace c10m::io {
+
+namespace {
+
+[[noreturn]] void port_fail(uint16_t id, const std::string &what, int ret) {
+    throw SetupError("port " + std::to_string(id) + ": " + what + ": " + rte_error_text(ret));
+}
+
+}  // namespace
+
+std::vector<uint16_t> probed_ports() {
+    std::vector<uint16_t> out;
+    for (uint64_t p = rte_eth_find_next_owned_by(0, RTE_ETH_DEV_NO_OWNER); p < RTE_MAX_ETHPORTS;
+         p = rte_eth_find_next_owned_by(static_cast<uint16_t>(p + 1), RTE_ETH_DEV_NO_OWNER))
+        out.push_back(static_cast<uint16_t>(p));
+    return out;
+}
+
+PortCaps query_port(uint16_t id) {
+    PortCaps c;
+    c.id = id;
+    rte_eth_dev_info info{};
+    int ret = rte_eth_dev_info_get(id, &info);
+    if (ret != 0) port_fail(id, "cannot read device info", ret);
+    char name[RTE_ETH_NAME_MAX_LEN] = {};
+    rte_eth_dev_get_name_by_port(id, name);
+    c.name = name;
+    c.driver = info.driver_name ? info.driver_name : "";
+    c.socket = rte_eth_dev_socket_id(id);
+    c.max_rxq = info.max_rx_queues;
+    c.max_txq = info.max_tx_queues;
+    ret = rte_eth_macaddr_get(id, &c.mac);
+    if (ret != 0) port_fail(id, "cannot read MAC address", ret);
+    return c;
+}
+
+std::vector<uint8_t> symmetric_rss_key(size_t len) {
+    std::vector<uint8_t> k(len);
+    for (size_t i = 0; i < len; ++i) k[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+    return k;
+}
+
+Port::Port(uint16_t id, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rxd, uint16_t txd)
+    : id_(id), nb_rxq_(nb_rxq), nb_txq_(nb_txq) {
+    caps_ = query_port(id);
+    rte_eth_dev_info info{};
+    int ret = rte_eth_dev_info_get(id, &info);
+    if (ret != 0) port_fail(id, "cannot read device info", ret);
+
+    rte_eth_conf conf{};
+    conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+    if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+        // Only hash types the device advertises; a symmetric key where it takes one,
+        // so both directions of a flow land on the same queue (and lcore).
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf =
+            (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+        if (info.hash_key_size > 0) {
+            rss_key_ = symmetric_rss_key(info.hash_key_size);
+            conf.rx_adv_conf.rss_conf.rss_key = rss_key_.data();
+            conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size;
+        }
+        rss_ = conf.rx_adv_conf.rss_conf.rss_hf != 0;
+        if (!rss_) conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+    }
+    // No offloads are requested: the forwarding modes rewrite bytes in software, and
+    // MBUF_FAST_FREE stays off because later modes keep references to sent mbufs.
+    conf.txmode.offloads = 0;
+    conf.rxmode.offloads = 0;
+
+    ret = rte_eth_dev_configure(id, nb_rxq, nb_txq, &conf);
+    if (ret != 0)
+        port_fail(id, "cannot configure " + std::to_string(nb_rxq) + " rx / " + std::to_string(nb_txq) + " tx queues",
+                  ret);
+    open_ = true;
+
+    nb_rxd_ = rxd ? rxd : (info.default_rxportconf.ring_size ? info.default_rxportconf.ring_size : 1024);
+    nb_txd_ = txd ? txd : (info.default_txportconf.ring_size ? info.default_txportconf.ring_size : 1024);
+    ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd_, &nb_txd_);
+    if (ret != 0) port_fail(id, "cannot adjust descriptor counts", ret);
+}
+
+Port::Port(Port &&o) noexcept
+    : id_(o.id_), nb_rxq_(o.nb_rxq_), nb_txq_(o.nb_txq_), nb_rxd_(o.nb_rxd_), nb_txd_(o.nb_txd_), rss_(o.rss_),
+      started_(o.started_), open_(o.open_), caps_(std::move(o.caps_)), rss_key_(std::move(o.rss_key_)) {
+    o.open_ = false;
+    o.started_ = false;
+}
+
+void Port::setup_rx_queue(uint16_t q, int socket, rte_mempool *pool) {
+    rte_eth_dev_info info{};
+    rte_eth_dev_info_get(id_, &info);
+    rte_eth_rxconf rxconf = info.default_rxconf;
+    rxconf.offloads = 0;
+    int ret = rte_eth_rx_queue_setup(id_, q, nb_rxd_, static_cast<unsigned>(socket), &rxconf, pool);
+    if (ret != 0) port_fail(id_, "cannot set up rx queue " + std::to_string(q), ret);
+}
+
+void Port::setup_tx_queue(uint16_t q, int socket) {
+    rte_eth_dev_info info{};
+    rte_eth_dev_info_get(id_, &info);
+    rte_eth_txconf txconf = info.default_txconf;
+    txconf.offloads = 0;
+    int ret = rte_eth_tx_queue_setup(id_, q, nb_txd_, static_cast<unsigned>(socket), &txconf);
+    if (ret != 0) port_fail(id_, "cannot set up tx queue " + std::to_string(q), ret);
+}
+
+void Port::start() {
+    int ret = rte_eth_dev_start(id_);
+    if (ret != 0) port_fail(id_, "cannot start", ret);
+    started_ = true;
+    ret = rte_eth_promiscuous_enable(id_);
+    // Some PMDs cannot do promiscuous mode (-ENOTSUP); forwarding still works for
+    // frames addressed to the port, so this is not fatal.
+    (void)ret;
+}
+
+void Port::stop() {
+    if (started_) {
+        rte_eth_dev_stop(id_);
+        started_ = false;
+    }
+}
+
+void Port::close() {
+    stop();
+    if (open_) {
+        rte_eth_dev_close(id_);
+        open_ = false;
+    }
+}
+
+Port::~Port() { close(); }
+
+}  // namespace c10m::io

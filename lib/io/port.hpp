@@ -1,0 +1,68 @@
+#pragma once
+
+#include <rte_ether.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct rte_mempool;
+
+namespace c10m::io {
+
+// What a port can do, read before it is configured.
+struct PortCaps {
+    uint16_t id = 0;
+    std::string name;
+    std::string driver;
+    int socket = -1;
+    uint16_t max_rxq = 1;
+    uint16_t max_txq = 1;
+    rte_ether_addr mac{};
+};
+
+PortCaps query_port(uint16_t id);
+
+// Every port the EAL probed, in id order.
+std::vector<uint16_t> probed_ports();
+
+// Symmetric Toeplitz key: 0x6d,0x5a repeated hashes both directions of a flow alike.
+std::vector<uint8_t> symmetric_rss_key(size_t len);
+
+// Owns one configured ethdev port: configure -> queues -> start; on destruction
+// stop and close it (the PMD releases its queues and, for tap/af_packet, its netdev
+// or sockets).
+class Port {
+public:
+    Port(uint16_t id, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rxd, uint16_t txd);
+    ~Port();
+    Port(Port &&o) noexcept;
+    Port &operator=(Port &&) = delete;
+    Port(const Port &) = delete;
+
+    void setup_rx_queue(uint16_t q, int socket, rte_mempool *pool);
+    void setup_tx_queue(uint16_t q, int socket);
+    void start();
+    void stop();   // idempotent
+    void close();  // idempotent; stops first
+
+    uint16_t id() const { return id_; }
+    uint16_t nb_rxd() const { return nb_rxd_; }
+    uint16_t nb_txd() const { return nb_txd_; }
+    uint16_t nb_rxq() const { return nb_rxq_; }
+    uint16_t nb_txq() const { return nb_txq_; }
+    bool rss() const { return rss_; }
+    const PortCaps &caps() const { return caps_; }
+
+private:
+    uint16_t id_;
+    uint16_t nb_rxq_, nb_txq_;
+    uint16_t nb_rxd_ = 0, nb_txd_ = 0;
+    bool rss_ = false;
+    bool started_ = false;
+    bool open_ = false;
+    PortCaps caps_;
+    std::vector<uint8_t> rss_key_;
+};
+
+}  // namespace c10m::io

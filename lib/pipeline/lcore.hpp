@@ -1,0 +1,115 @@
+#pragma once
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <cstdint>
+
+#include "config/options.hpp"
+#include "fwd/params.hpp"
+#include "pipeline/mapping.hpp"
+#include "pipeline/stop.hpp"
+#include "stats/counters.hpp"
+
+namespace c10m::pipeline {
+
+// Packets waiting for one (port, tx queue). Flushed when a burst has gathered, and
+// by the drain deadline otherwise; what the queue will not take is freed and
+// counted as tx_full.
+struct TxBuffer {
+    uint16_t port = 0;
+    uint16_t queue = 0;
+    uint16_t count = 0;
+    rte_mbuf *pkts[2 * config::kMaxBurst];
+};
+
+struct StreamState {
+    uint16_t rx_port;
+    uint16_t rx_queue;
+    fwd::FwdParams fwd;
+    TxBuffer tx;
+};
+
+// Everything one lcore touches on its hot path, allocated on its own socket.
+struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
+    unsigned lcore = 0;
+    uint16_t burst = config::kDefaultBurst;
+    uint16_t nb_streams = 0;
+    uint64_t drain_tsc = 0;  // flush partly filled tx buffers this often
+    stats::LcoreCounters counters;
+    StreamState streams[kMaxStreamsPerLcore];
+};
+
+inline void flush(TxBuffer &tx, stats::LcoreCounters &c) noexcept {
+    if (tx.count == 0) return;
+    const uint16_t sent = rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, tx.count);
+    if (sent < tx.count) [[unlikely]] {
+        rte_pktmbuf_free_bulk(&tx.pkts[sent], tx.count - sent);
+        c.tx_full[tx.port].add(tx.count - sent);
+    }
+    tx.count = 0;
+}
+
+// The main lcore's periodic duties when it also polls; workers pass NoDuties.
+struct NoDuties {
+    static constexpr bool kActive = false;
+    bool due(uint64_t) const noexcept { return false; }
+    void run(uint64_t) noexcept {}
+};
+
+// One poll-mode loop: rx burst -> mode handler -> buffered tx burst, per stream;
+// drain by TSC deadline. Mode is a compile-time type: no indirect call per packet.
+template <class Mode, class Duties>
+void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
+    rte_mbuf *pkts[config::kMaxBurst];
+    uint64_t last_drain = rte_rdtsc();
+    const uint16_t burst = ctx.burst;
+    stats::LcoreCounters &c = ctx.counters;
+    uint64_t pkts_total = 0, busy = 0, iterations = 0;
+
+    while (!stop_requested()) {
+        const uint64_t start = rte_rdtsc();
+        uint32_t got = 0;
+        fwd::BurstDrops drops;
+        for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
+            StreamState &st = ctx.streams[s];
+            const uint16_t n = rte_eth_rx_burst(st.rx_port, st.rx_queue, pkts, burst);
+            if (n == 0) continue;
+            got += n;
+            const uint16_t out = Mode::handle(pkts, n, st.fwd, drops);
+            TxBuffer &tx = st.tx;
+            for (uint16_t i = 0; i < out; ++i) tx.pkts[tx.count + i] = pkts[i];
+            tx.count = static_cast<uint16_t>(tx.count + out);
+            if (tx.count >= burst) flush(tx, c);
+        }
+        ++iterations;
+        if (got) {
+            for (size_t r = 0; r < stats::kDropReasons; ++r)
+                if (drops.n[r]) [[unlikely]] c.drops[r].add(drops.n[r]);
+            pkts_total += got;
+            const uint64_t end = rte_rdtsc();
+            busy += end - start;
+        }
+        if (start - last_drain > ctx.drain_tsc) {
+            for (uint16_t s = 0; s < ctx.nb_streams; ++s) flush(ctx.streams[s].tx, c);
+            last_drain = start;
+            // Publish local tallies at drain time: the shared counters stay off the
+            // per-burst path.
+            c.pkts.add(pkts_total);
+            c.busy_cycles.add(busy);
+            c.iterations.add(iterations);
+            pkts_total = busy = iterations = 0;
+        }
+        if constexpr (Duties::kActive) {
+            if (duties.due(start)) duties.run(start);
+        }
+    }
+    for (uint16_t s = 0; s < ctx.nb_streams; ++s) flush(ctx.streams[s].tx, c);
+    c.pkts.add(pkts_total);
+    c.busy_cycles.add(busy);
+    c.iterations.add(iterations);
+}
+
+}  // namespace c10m::pipeline

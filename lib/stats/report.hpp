@@ -1,0 +1,50 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stats/counters.hpp"
+
+namespace c10m::stats {
+
+struct PortSample {
+    uint16_t port = 0;
+    std::string name;
+    uint64_t rx = 0, tx = 0, rx_bytes = 0, tx_bytes = 0;
+    uint64_t rx_missed = 0;  // imissed: the device found no free descriptor
+    uint64_t rx_nombuf = 0;  // the PMD found no mbuf to refill with
+    uint64_t rx_errors = 0;  // ierrors: bad frames the device dropped
+    uint64_t tx_errors = 0;  // oerrors: frames the device failed to send
+    uint64_t tx_full = 0;    // not taken by rte_eth_tx_burst, freed by c10m
+};
+
+struct LcoreSample {
+    unsigned lcore = 0;
+    uint64_t pkts = 0;
+    uint64_t busy_cycles = 0;
+    std::array<uint64_t, kDropReasons> drops{};
+};
+
+struct PoolSample {
+    std::string name;
+    int socket = 0;
+    uint64_t size = 0;
+    uint64_t in_use = 0;
+};
+
+struct Sample {
+    double t = 0;  // seconds since forwarding started
+    bool final = false;
+    std::string mode;
+    std::vector<PortSample> ports;
+    std::vector<LcoreSample> lcores;
+    std::vector<PoolSample> pools;
+};
+
+// Rates come from the difference with prev (nullptr: since start).
+std::string format_text(const Sample &cur, const Sample *prev);
+std::string format_json(const Sample &cur, const Sample *prev);
+
+}  // namespace c10m::stats
