@@ -48,20 +48,24 @@ int main(int argc, char **argv) {
 
         // --iface IF: an AF_PACKET port, added as a vdev before the EAL probes.
         uint16_t qpairs = cfg.rxq.value_or(1);
-        for (const auto &e : cfg.queue_map) qpairs = std::max<uint16_t>(qpairs, static_cast<uint16_t>(e.queue + 1));
+        for (const auto &e : cfg.queue_map)
+            qpairs = std::max<uint16_t>(qpairs, static_cast<uint16_t>(e.queue + 1));
         if (!cfg.ifaces.empty() && cfg.txq && *cfg.txq != qpairs)
-            throw UsageError("--txq: expected " + std::to_string(qpairs) +
-                             " (the rx queue count) with --iface: AF_PACKET spreads received frames over "
-                             "every queue pair, so each needs an rx queue, got " + std::to_string(*cfg.txq));
+            throw UsageError(
+                "--txq: expected " + std::to_string(qpairs) +
+                " (the rx queue count) with --iface: AF_PACKET spreads received frames over "
+                "every queue pair, so each needs an rx queue, got " +
+                std::to_string(*cfg.txq));
         unsigned index = 0;
         for (const auto &ifname : cfg.ifaces) {
             if (!io::iface_exists(ifname))
                 throw UsageError("--iface: expected an existing network interface, got '" + ifname +
                                  "' (not found in this network namespace)");
             if (!cfg.iface_force && io::carries_default_route(ifname))
-                throw UsageError("--iface: '" + ifname +
-                                 "' carries the default route; taking it over would cut this host off the "
-                                 "network (add --iface-force to do it anyway)");
+                throw UsageError(
+                    "--iface: '" + ifname +
+                    "' carries the default route; taking it over would cut this host off the "
+                    "network (add --iface-force to do it anyway)");
             split.eal.push_back("--vdev=" + io::af_packet_vdev(ifname, index++, qpairs));
         }
 

@@ -16,9 +16,12 @@ namespace c10m::config {
 
 std::string_view to_string(ForwardMode m) {
     switch (m) {
-        case ForwardMode::io: return "io";
-        case ForwardMode::mac: return "mac";
-        case ForwardMode::macswap: return "macswap";
+        case ForwardMode::io:
+            return "io";
+        case ForwardMode::mac:
+            return "mac";
+        case ForwardMode::macswap:
+            return "macswap";
     }
     return "?";
 }
@@ -31,8 +34,10 @@ namespace {
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -60,9 +65,7 @@ double parse_seconds(std::string_view flag, const std::string &text, double hi) 
     errno = 0;
     double v = s.empty() ? -1 : std::strtod(s.c_str(), &end);
     if (s.empty() || errno != 0 || *end != '\0' || !std::isfinite(v) || v < 0 || v > hi) {
-        std::ostringstream os;
-        os << "a number of seconds in 0.." << hi;
-        fail(flag, os.str(), text);
+        fail(flag, "a number of seconds in 0.." + std::to_string(static_cast<uint64_t>(hi)), text);
     }
     return v;
 }
@@ -123,16 +126,17 @@ std::string opt_name(const po::error_with_option_name &e) {
 }
 
 // Runs Boost.Program_options over args, mapping its exceptions to one-line UsageErrors.
-po::parsed_options run_parser(const po::options_description &desc, const std::vector<std::string> &args,
-                              std::string_view where) {
+po::parsed_options run_parser(const po::options_description &desc,
+                              const std::vector<std::string> &args, std::string_view where) {
     try {
         return po::command_line_parser(args)
             .options(desc)
             .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing)
             .run();
     } catch (const po::unknown_option &e) {
-        throw UsageError(std::string(where) + "unknown option '" + e.get_option_name() +
-                         "'; see c10m --help");
+        std::string name = e.get_option_name();
+        name = name.substr(0, name.find('='));
+        throw UsageError(std::string(where) + "unknown option '" + name + "'; see c10m --help");
     } catch (const po::invalid_command_line_syntax &e) {
         if (e.kind() == po::invalid_syntax::missing_parameter)
             throw UsageError(std::string(where) + opt_name(e) + ": expected a value");
@@ -189,7 +193,8 @@ std::vector<QueueMapEntry> parse_queue_map(std::string_view text) {
         for (int i = 0; i < 3; ++i) {
             auto comma = inner.find(',');
             std::string_view field = (i < 2) ? inner.substr(0, comma) : inner;
-            if ((i < 2 && comma == std::string_view::npos) || (i == 2 && inner.find(',') != std::string_view::npos))
+            if ((i < 2 && comma == std::string_view::npos) ||
+                (i == 2 && inner.find(',') != std::string_view::npos))
                 fail("config", expected, std::string(text));
             auto v = to_u64(field, 10);
             if (!v) fail("config", expected, std::string(text));
@@ -199,7 +204,8 @@ std::vector<QueueMapEntry> parse_queue_map(std::string_view text) {
         if (f[0] >= 32) fail("config", "port ids below 32 (RTE_MAX_ETHPORTS)", std::string(text));
         if (f[1] >= 1024) fail("config", "queue ids below 1024", std::string(text));
         if (f[2] >= 128) fail("config", "lcore ids below 128 (RTE_MAX_LCORE)", std::string(text));
-        QueueMapEntry e{static_cast<uint16_t>(f[0]), static_cast<uint16_t>(f[1]), static_cast<unsigned>(f[2])};
+        QueueMapEntry e{static_cast<uint16_t>(f[0]), static_cast<uint16_t>(f[1]),
+                        static_cast<unsigned>(f[2])};
         for (const auto &o : out)
             if (o.port == e.port && o.queue == e.queue)
                 fail("config", "each (port,queue) at most once", std::string(text));
@@ -225,7 +231,8 @@ std::vector<std::string> config_file_args(std::string_view text, std::string_vie
         ++line_no;
         line = trim(line);
         if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-        const std::string where = "--config-file " + std::string(file_name) + ":" + std::to_string(line_no) + ": ";
+        const std::string where =
+            "--config-file " + std::string(file_name) + ":" + std::to_string(line_no) + ": ";
         auto eq = line.find('=');
         if (eq == std::string_view::npos)
             throw UsageError(where + "expected 'name = value', got '" + std::string(line) + "'");
@@ -234,7 +241,8 @@ std::vector<std::string> config_file_args(std::string_view text, std::string_vie
         if (name.rfind("--", 0) == 0) name.erase(0, 2);
         if (name.empty() || name == "config-file" || name == "help" || name == "version" ||
             !desc.find_nothrow(name, false))
-            throw UsageError(where + "expected an option name from c10m --help, got '" + name + "'");
+            throw UsageError(where + "expected an option name from c10m --help, got '" + name +
+                             "'");
         if (is_switch(name)) {
             if (value == "1" || value == "true" || value == "yes" || value == "on")
                 args.push_back("--" + name);
@@ -272,14 +280,16 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
         // The command line wins: drop file settings for options given there.
         std::vector<std::string> kept;
         for (auto &a : file_args) {
-            std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
+            std::string name =
+                a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
             if (!vm.count(name)) kept.push_back(a);
         }
         auto fparsed = run_parser(desc, kept, "--config-file " + r.cfg.config_file + ": ");
         try {
             po::store(fparsed, vm);
         } catch (const po::error_with_option_name &e) {
-            throw UsageError("--config-file " + r.cfg.config_file + ": " + opt_name(e) + ": given more than once");
+            throw UsageError("--config-file " + r.cfg.config_file + ": " + opt_name(e) +
+                             ": given more than once");
         }
     }
     po::notify(vm);
@@ -289,40 +299,58 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     };
     AppConfig &c = r.cfg;
     if (auto s = str("forward-mode")) {
-        if (*s == "io") c.mode = ForwardMode::io;
-        else if (*s == "mac") c.mode = ForwardMode::mac;
-        else if (*s == "macswap") c.mode = ForwardMode::macswap;
-        else fail("forward-mode", "one of io, mac, macswap", *s);
+        if (*s == "io")
+            c.mode = ForwardMode::io;
+        else if (*s == "mac")
+            c.mode = ForwardMode::mac;
+        else if (*s == "macswap")
+            c.mode = ForwardMode::macswap;
+        else
+            fail("forward-mode", "one of io, mac, macswap", *s);
     }
     if (auto s = str("portmask")) {
         std::string t(trim(*s));
         if (t.rfind("0x", 0) == 0 || t.rfind("0X", 0) == 0) t.erase(0, 2);
         auto v = t.empty() ? std::nullopt : to_u64(t, 16);
-        if (!v || *v == 0 || *v >= (uint64_t{1} << 32)) fail("portmask", "a non-zero hex mask of ports 0..31 such as 0x3", *s);
+        if (!v || *v == 0 || *v >= (uint64_t{1} << 32))
+            fail("portmask", "a non-zero hex mask of ports 0..31 such as 0x3", *s);
         c.portmask = *v;
     }
-    if (auto s = str("nb-cores")) c.nb_cores = static_cast<unsigned>(parse_uint("nb-cores", *s, 1, 127));
+    if (auto s = str("nb-cores"))
+        c.nb_cores = static_cast<unsigned>(parse_uint("nb-cores", *s, 1, 127));
     if (auto s = str("rxq")) c.rxq = static_cast<uint16_t>(parse_uint("rxq", *s, 1, 1024));
     if (auto s = str("txq")) c.txq = static_cast<uint16_t>(parse_uint("txq", *s, 1, 1024));
     if (auto s = str("rxd")) c.rxd = static_cast<uint16_t>(parse_uint("rxd", *s, 0, 65535));
     if (auto s = str("txd")) c.txd = static_cast<uint16_t>(parse_uint("txd", *s, 0, 65535));
-    if (auto s = str("burst")) c.burst = static_cast<uint16_t>(parse_uint("burst", *s, 1, kMaxBurst));
+    if (auto s = str("burst"))
+        c.burst = static_cast<uint16_t>(parse_uint("burst", *s, 1, kMaxBurst));
     if (vm.count("eth-peer")) {
         for (const auto &s : vm["eth-peer"].as<std::vector<std::string>>()) {
             auto comma = s.find(',');
-            auto port = comma == std::string::npos ? std::nullopt : to_u64(std::string_view(s).substr(0, comma), 10);
-            auto mac = comma == std::string::npos ? std::nullopt : parse_mac(std::string_view(s).substr(comma + 1));
-            if (!port || *port >= 32 || !mac) fail("eth-peer", "PORT,MAC such as 1,02:00:00:00:00:01 (port below 32)", s);
+            auto port = comma == std::string::npos
+                            ? std::nullopt
+                            : to_u64(std::string_view(s).substr(0, comma), 10);
+            auto mac = comma == std::string::npos
+                           ? std::nullopt
+                           : parse_mac(std::string_view(s).substr(comma + 1));
+            if (!port || *port >= 32 || !mac)
+                fail("eth-peer", "PORT,MAC such as 1,02:00:00:00:00:01 (port below 32)", s);
             c.eth_peers.push_back({static_cast<uint16_t>(*port), *mac});
         }
     }
-    if (auto s = str("total-num-mbufs")) c.total_num_mbufs = static_cast<uint32_t>(parse_uint("total-num-mbufs", *s, 1024, 1u << 26));
-    if (auto s = str("mbuf-size")) c.mbuf_size = static_cast<uint32_t>(parse_uint("mbuf-size", *s, 320, 65535));
+    if (auto s = str("total-num-mbufs"))
+        c.total_num_mbufs =
+            static_cast<uint32_t>(parse_uint("total-num-mbufs", *s, 1024, 1u << 26));
+    if (auto s = str("mbuf-size"))
+        c.mbuf_size = static_cast<uint32_t>(parse_uint("mbuf-size", *s, 320, 65535));
     if (auto s = str("stats-period")) c.stats_period = parse_seconds("stats-period", *s, 86400);
     if (auto s = str("stats-format")) {
-        if (*s == "text") c.stats_format = StatsFormat::text;
-        else if (*s == "json") c.stats_format = StatsFormat::json;
-        else fail("stats-format", "text or json", *s);
+        if (*s == "text")
+            c.stats_format = StatsFormat::text;
+        else if (*s == "json")
+            c.stats_format = StatsFormat::json;
+        else
+            fail("stats-format", "text or json", *s);
     }
     if (auto s = str("config")) c.queue_map = parse_queue_map(*s);
     if (vm.count("iface")) {
@@ -334,7 +362,11 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
                 bool ok = !name.empty() && name.size() < 16;
                 for (char ch : name)
                     if (ch == '/' || ch == ' ' || ch == '=' || ch == ':' || ch < 0x21) ok = false;
-                if (!ok) fail("iface", "Linux interface names (1-15 characters, no '/', ' ', '=', ':') separated by commas", s);
+                if (!ok)
+                    fail("iface",
+                         "Linux interface names (1-15 characters, no '/', ' ', '=', ':') separated "
+                         "by commas",
+                         s);
                 c.ifaces.push_back(name);
                 if (comma == std::string_view::npos) break;
                 rest.remove_prefix(comma + 1);

@@ -9,7 +9,10 @@ namespace c10m::fwd {
 // testpmd's "io": forward untouched; the packet data is never read.
 struct Io {
     static constexpr const char *kName = "io";
-    static inline uint16_t handle(rte_mbuf **, uint16_t n, const FwdParams &, BurstDrops &) noexcept { return n; }
+    static inline uint16_t handle(rte_mbuf **, uint16_t n, const FwdParams &,
+                                  BurstDrops &) noexcept {
+        return n;
+    }
 };
 
 }  // namespace c10m::fwd

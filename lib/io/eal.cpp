@@ -10,11 +10,16 @@
 
 namespace c10m::io {
 
-std::string rte_error_text(int e) { return rte_strerror(e < 0 ? -e : e); }
-std::string rte_error_text() { return rte_strerror(rte_errno); }
+std::string rte_error_text(int e) {
+    return rte_strerror(e < 0 ? -e : e);
+}
+std::string rte_error_text() {
+    return rte_strerror(rte_errno);
+}
 
 Eal::Eal(const std::vector<std::string> &args) : storage_(args) {
-    for (auto &s : storage_) argv_.push_back(s.data());
+    for (auto &s : storage_)
+        argv_.push_back(s.data());
     argv_.push_back(nullptr);
     // Logs go to stderr so that stdout carries only the stats (text or JSON lines).
     rte_openlog_stream(stderr);
@@ -25,6 +30,8 @@ Eal::Eal(const std::vector<std::string> &args) : storage_(args) {
                          "'; application options go after --");
 }
 
-Eal::~Eal() { rte_eal_cleanup(); }
+Eal::~Eal() {
+    rte_eal_cleanup();
+}
 
 }  // namespace c10m::io

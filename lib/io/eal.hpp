@@ -8,14 +8,14 @@ namespace c10m::io {
 // Owns the EAL for the life of the process: rte_eal_init() on construction,
 // rte_eal_cleanup() on destruction. Only one may exist per process.
 class Eal {
-public:
+  public:
     // args[0] is the program name; the rest are EAL options, passed untouched.
     explicit Eal(const std::vector<std::string> &args);
     ~Eal();
     Eal(const Eal &) = delete;
     Eal &operator=(const Eal &) = delete;
 
-private:
+  private:
     std::vector<std::string> storage_;
     std::vector<char *> argv_;
 };

@@ -19,7 +19,8 @@ std::vector<std::string> fields(const std::string &line) {
     std::istringstream is(line);
     std::vector<std::string> f;
     std::string w;
-    while (is >> w) f.push_back(w);
+    while (is >> w)
+        f.push_back(w);
     return f;
 }
 
@@ -50,7 +51,8 @@ bool has_default_route_v6(std::string_view text, std::string_view iface) {
     std::string line;
     while (std::getline(is, line)) {
         auto f = fields(line);
-        if (f.size() >= 10 && f[9] == iface && f[0] == std::string(32, '0') && f[1] == "00") return true;
+        if (f.size() >= 10 && f[9] == iface && f[0] == std::string(32, '0') && f[1] == "00")
+            return true;
     }
     return false;
 }
@@ -60,6 +62,8 @@ bool carries_default_route(std::string_view iface) {
            has_default_route_v6(slurp("/proc/net/ipv6_route"), iface);
 }
 
-bool iface_exists(std::string_view iface) { return if_nametoindex(std::string(iface).c_str()) != 0; }
+bool iface_exists(std::string_view iface) {
+    return if_nametoindex(std::string(iface).c_str()) != 0;
+}
 
 }  // namespace c10m::io

@@ -27,7 +27,7 @@ unsigned mempool_cache_for(uint32_t n, unsigned wanted = kPoolCache);
 
 // Owns one pktmbuf pool in hugepage memory on one NUMA socket.
 class Mempool {
-public:
+  public:
     Mempool(const std::string &name, uint32_t n, unsigned cache, uint32_t data_room, int socket);
     ~Mempool();
     Mempool(Mempool &&o) noexcept;
@@ -39,7 +39,7 @@ public:
     uint32_t size() const { return size_; }
     unsigned in_use() const;
 
-private:
+  private:
     rte_mempool *pool_ = nullptr;
     int socket_;
     uint32_t size_;

@@ -45,7 +45,8 @@ PortCaps query_port(uint16_t id) {
 
 std::vector<uint8_t> symmetric_rss_key(size_t len) {
     std::vector<uint8_t> k(len);
-    for (size_t i = 0; i < len; ++i) k[i] = (i % 2 == 0) ? 0x6d : 0x5a;
+    for (size_t i = 0; i < len; ++i)
+        k[i] = (i % 2 == 0) ? 0x6d : 0x5a;
     return k;
 }
 
@@ -79,19 +80,31 @@ Port::Port(uint16_t id, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rxd, uint16_t
 
     ret = rte_eth_dev_configure(id, nb_rxq, nb_txq, &conf);
     if (ret != 0)
-        port_fail(id, "cannot configure " + std::to_string(nb_rxq) + " rx / " + std::to_string(nb_txq) + " tx queues",
+        port_fail(id,
+                  "cannot configure " + std::to_string(nb_rxq) + " rx / " + std::to_string(nb_txq) +
+                      " tx queues",
                   ret);
     open_ = true;
 
-    nb_rxd_ = rxd ? rxd : (info.default_rxportconf.ring_size ? info.default_rxportconf.ring_size : 1024);
-    nb_txd_ = txd ? txd : (info.default_txportconf.ring_size ? info.default_txportconf.ring_size : 1024);
+    nb_rxd_ =
+        rxd ? rxd : (info.default_rxportconf.ring_size ? info.default_rxportconf.ring_size : 1024);
+    nb_txd_ =
+        txd ? txd : (info.default_txportconf.ring_size ? info.default_txportconf.ring_size : 1024);
     ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nb_rxd_, &nb_txd_);
     if (ret != 0) port_fail(id, "cannot adjust descriptor counts", ret);
 }
 
 Port::Port(Port &&o) noexcept
-    : id_(o.id_), nb_rxq_(o.nb_rxq_), nb_txq_(o.nb_txq_), nb_rxd_(o.nb_rxd_), nb_txd_(o.nb_txd_), rss_(o.rss_),
-      started_(o.started_), open_(o.open_), caps_(std::move(o.caps_)), rss_key_(std::move(o.rss_key_)) {
+    : id_(o.id_),
+      nb_rxq_(o.nb_rxq_),
+      nb_txq_(o.nb_txq_),
+      nb_rxd_(o.nb_rxd_),
+      nb_txd_(o.nb_txd_),
+      rss_(o.rss_),
+      started_(o.started_),
+      open_(o.open_),
+      caps_(std::move(o.caps_)),
+      rss_key_(std::move(o.rss_key_)) {
     o.open_ = false;
     o.started_ = false;
 }
@@ -139,6 +152,8 @@ void Port::close() {
     }
 }
 
-Port::~Port() { close(); }
+Port::~Port() {
+    close();
+}
 
 }  // namespace c10m::io

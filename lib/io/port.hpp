@@ -33,7 +33,7 @@ std::vector<uint8_t> symmetric_rss_key(size_t len);
 // stop and close it (the PMD releases its queues and, for tap/af_packet, its netdev
 // or sockets).
 class Port {
-public:
+  public:
     Port(uint16_t id, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rxd, uint16_t txd);
     ~Port();
     Port(Port &&o) noexcept;
@@ -54,7 +54,7 @@ public:
     bool rss() const { return rss_; }
     const PortCaps &caps() const { return caps_; }
 
-private:
+  private:
     uint16_t id_;
     uint16_t nb_rxq_, nb_txq_;
     uint16_t nb_rxd_ = 0, nb_txd_ = 0;

@@ -80,20 +80,23 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
             got += n;
             const uint16_t out = Mode::handle(pkts, n, st.fwd, drops);
             TxBuffer &tx = st.tx;
-            for (uint16_t i = 0; i < out; ++i) tx.pkts[tx.count + i] = pkts[i];
+            for (uint16_t i = 0; i < out; ++i)
+                tx.pkts[tx.count + i] = pkts[i];
             tx.count = static_cast<uint16_t>(tx.count + out);
             if (tx.count >= burst) flush(tx, c);
         }
         ++iterations;
         if (got) {
             for (size_t r = 0; r < stats::kDropReasons; ++r)
-                if (drops.n[r]) [[unlikely]] c.drops[r].add(drops.n[r]);
+                if (drops.n[r]) [[unlikely]]
+                    c.drops[r].add(drops.n[r]);
             pkts_total += got;
             const uint64_t end = rte_rdtsc();
             busy += end - start;
         }
         if (start - last_drain > ctx.drain_tsc) {
-            for (uint16_t s = 0; s < ctx.nb_streams; ++s) flush(ctx.streams[s].tx, c);
+            for (uint16_t s = 0; s < ctx.nb_streams; ++s)
+                flush(ctx.streams[s].tx, c);
             last_drain = start;
             // Publish local tallies at drain time: the shared counters stay off the
             // per-burst path.
@@ -106,7 +109,8 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
             if (duties.due(start)) duties.run(start);
         }
     }
-    for (uint16_t s = 0; s < ctx.nb_streams; ++s) flush(ctx.streams[s].tx, c);
+    for (uint16_t s = 0; s < ctx.nb_streams; ++s)
+        flush(ctx.streams[s].tx, c);
     c.pkts.add(pkts_total);
     c.busy_cycles.add(busy);
     c.iterations.add(iterations);

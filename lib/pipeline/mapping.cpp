@@ -12,7 +12,8 @@ size_t paired_index(size_t index, size_t nb_ports) {
     return index - 1;
 }
 
-std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed, std::optional<uint64_t> portmask) {
+std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed,
+                                   std::optional<uint64_t> portmask) {
     if (!portmask) return probed;
     std::vector<uint16_t> out;
     for (unsigned p = 0; p < 64; ++p) {
@@ -23,8 +24,9 @@ std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed, std::opt
                 if (!have.empty()) have += ',';
                 have += std::to_string(q);
             }
-            throw UsageError("--portmask: expected a mask of probed ports (" + (have.empty() ? "none" : have) +
-                             "), but port " + std::to_string(p) + " does not exist");
+            throw UsageError("--portmask: expected a mask of probed ports (" +
+                             (have.empty() ? "none" : have) + "), but port " + std::to_string(p) +
+                             " does not exist");
         }
         out.push_back(static_cast<uint16_t>(p));
     }
@@ -33,7 +35,9 @@ std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed, std::opt
 
 namespace {
 
-std::string socket_name(int s) { return s == kSocketAny ? "any" : std::to_string(s); }
+std::string socket_name(int s) {
+    return s == kSocketAny ? "any" : std::to_string(s);
+}
 
 }  // namespace
 
@@ -84,7 +88,8 @@ Plan map_queues(const MapInput &in) {
         }
         for (size_t pi = 0; pi < np; ++pi) {
             uint16_t n = 0;
-            for (const auto &e : in.queue_map) n += e.port == in.ports[pi].id;
+            for (const auto &e : in.queue_map)
+                n += e.port == in.ports[pi].id;
             if (n == 0)
                 throw UsageError("--config: port " + std::to_string(in.ports[pi].id) +
                                  " is a forwarding port but has no (port,queue,lcore) entry");
@@ -92,8 +97,9 @@ Plan map_queues(const MapInput &in) {
                 throw UsageError("--config: queue ids of port " + std::to_string(in.ports[pi].id) +
                                  " must be in sequence and start with 0");
             if (in.rxq && *in.rxq != n)
-                throw UsageError("--rxq: expected " + std::to_string(n) + " to match --config for port " +
-                                 std::to_string(in.ports[pi].id) + ", got " + std::to_string(*in.rxq));
+                throw UsageError("--rxq: expected " + std::to_string(n) +
+                                 " to match --config for port " + std::to_string(in.ports[pi].id) +
+                                 ", got " + std::to_string(*in.rxq));
         }
         for (const auto &e : in.queue_map) {
             const LcoreInfo *l = nullptr;
@@ -104,9 +110,10 @@ Plan map_queues(const MapInput &in) {
                 throw UsageError("--config: lcore " + std::to_string(e.lcore) +
                                  " is not enabled in the EAL lcore list (-l/--lcores)");
             if (in.nb_cores && l->id != in.main_lcore.id &&
-                std::none_of(pollers.begin(), pollers.end(), [&](auto &p) { return p.id == l->id; }))
-                throw UsageError("--config: lcore " + std::to_string(e.lcore) + " is beyond --nb-cores " +
-                                 std::to_string(*in.nb_cores));
+                std::none_of(pollers.begin(), pollers.end(),
+                             [&](auto &p) { return p.id == l->id; }))
+                throw UsageError("--config: lcore " + std::to_string(e.lcore) +
+                                 " is beyond --nb-cores " + std::to_string(*in.nb_cores));
             order.emplace_back(port_index(e.port), e.queue);
             assigned.push_back(*l);
         }
@@ -138,20 +145,23 @@ Plan map_queues(const MapInput &in) {
     for (size_t pi = 0; pi < np; ++pi) {
         if (plan.rxq[pi] > in.max_rxq)
             throw UsageError("--rxq: expected at most " + std::to_string(in.max_rxq) + " (port " +
-                             std::to_string(in.ports[pi].id) + "'s limit), got " + std::to_string(plan.rxq[pi]));
+                             std::to_string(in.ports[pi].id) + "'s limit), got " +
+                             std::to_string(plan.rxq[pi]));
     }
     // Tx queue q of port P serves rx queue q of P's pair.
     plan.txq.assign(np, 0);
     for (size_t pi = 0; pi < np; ++pi) {
         const uint16_t need = plan.rxq[paired_index(pi, np)];
         if (in.txq && *in.txq < need)
-            throw UsageError("--txq: expected at least " + std::to_string(need) + " (one per rx queue of port " +
-                             std::to_string(in.ports[paired_index(pi, np)].id) + ", so no tx queue is shared), got " +
-                             std::to_string(*in.txq));
+            throw UsageError("--txq: expected at least " + std::to_string(need) +
+                             " (one per rx queue of port " +
+                             std::to_string(in.ports[paired_index(pi, np)].id) +
+                             ", so no tx queue is shared), got " + std::to_string(*in.txq));
         plan.txq[pi] = in.txq.value_or(need);
         if (plan.txq[pi] > in.max_txq)
             throw UsageError("--txq: expected at most " + std::to_string(in.max_txq) + " (port " +
-                             std::to_string(in.ports[pi].id) + "'s limit), got " + std::to_string(plan.txq[pi]));
+                             std::to_string(in.ports[pi].id) + "'s limit), got " +
+                             std::to_string(plan.txq[pi]));
     }
 
     for (size_t i = 0; i < order.size(); ++i) {
@@ -159,18 +169,20 @@ Plan map_queues(const MapInput &in) {
         const LcoreInfo &l = assigned[i];
         const PortInfo &p = in.ports[pi];
         if (p.socket != kSocketAny && l.socket != kSocketAny && p.socket != l.socket)
-            plan.warnings.push_back("lcore " + std::to_string(l.id) + " on socket " + socket_name(l.socket) +
-                                    " polls port " + std::to_string(p.id) + " queue " + std::to_string(q) +
-                                    " on socket " + socket_name(p.socket) + ": cross-socket, expect lower performance");
+            plan.warnings.push_back(
+                "lcore " + std::to_string(l.id) + " on socket " + socket_name(l.socket) +
+                " polls port " + std::to_string(p.id) + " queue " + std::to_string(q) +
+                " on socket " + socket_name(p.socket) + ": cross-socket, expect lower performance");
         LcorePlan &lp = plan_for(l);
         const size_t ti = paired_index(pi, np);
         lp.streams.push_back({p.id, q, in.ports[ti].id, q});
         if (lp.streams.size() > kMaxStreamsPerLcore)
-            throw UsageError("--config: too many queues for lcore " + std::to_string(l.id) + ", expected at most " +
-                             std::to_string(kMaxStreamsPerLcore));
+            throw UsageError("--config: too many queues for lcore " + std::to_string(l.id) +
+                             ", expected at most " + std::to_string(kMaxStreamsPerLcore));
         if (l.id == in.main_lcore.id) plan.main_polls = true;
     }
-    std::sort(plan.lcores.begin(), plan.lcores.end(), [](auto &a, auto &b) { return a.lcore < b.lcore; });
+    std::sort(plan.lcores.begin(), plan.lcores.end(),
+              [](auto &a, auto &b) { return a.lcore < b.lcore; });
     return plan;
 }
 

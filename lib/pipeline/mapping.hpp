@@ -8,7 +8,7 @@
 
 namespace c10m::pipeline {
 
-inline constexpr int kSocketAny = -1;          // rte_eth_dev_socket_id() when unknown
+inline constexpr int kSocketAny = -1;              // rte_eth_dev_socket_id() when unknown
 inline constexpr size_t kMaxStreamsPerLcore = 16;  // as l3fwd's MAX_RX_QUEUE_PER_LCORE
 
 struct LcoreInfo {
@@ -37,10 +37,10 @@ struct LcorePlan {
 };
 
 struct Plan {
-    std::vector<uint16_t> rxq;   // per forwarding-port index: rx queues
-    std::vector<uint16_t> txq;   // per forwarding-port index: tx queues
+    std::vector<uint16_t> rxq;      // per forwarding-port index: rx queues
+    std::vector<uint16_t> txq;      // per forwarding-port index: tx queues
     std::vector<LcorePlan> lcores;  // only lcores that poll something
-    bool main_polls = false;         // the main lcore runs a poll loop too
+    bool main_polls = false;        // the main lcore runs a poll loop too
     std::vector<std::string> warnings;
 };
 
@@ -50,17 +50,18 @@ size_t paired_index(size_t index, size_t nb_ports);
 
 // Ports selected by --portmask among the probed ones (in port-id order).
 // Throws UsageError when the mask names a port that does not exist.
-std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed, std::optional<uint64_t> portmask);
+std::vector<uint16_t> select_ports(const std::vector<uint16_t> &probed,
+                                   std::optional<uint64_t> portmask);
 
 struct MapInput {
-    std::vector<PortInfo> ports;       // the forwarding ports, in order
+    std::vector<PortInfo> ports;  // the forwarding ports, in order
     LcoreInfo main_lcore;
-    std::vector<LcoreInfo> workers;    // enabled worker lcores, in order
-    std::optional<unsigned> nb_cores;  // --nb-cores
-    std::optional<uint16_t> rxq;       // --rxq
-    std::optional<uint16_t> txq;       // --txq
+    std::vector<LcoreInfo> workers;                // enabled worker lcores, in order
+    std::optional<unsigned> nb_cores;              // --nb-cores
+    std::optional<uint16_t> rxq;                   // --rxq
+    std::optional<uint16_t> txq;                   // --txq
     std::vector<config::QueueMapEntry> queue_map;  // --config
-    uint16_t max_rxq = 1024;           // smallest device limit over the ports
+    uint16_t max_rxq = 1024;                       // smallest device limit over the ports
     uint16_t max_txq = 1024;
 };
 

@@ -33,7 +33,9 @@ namespace {
 
 constexpr uint64_t kDrainUs = 100;  // flush partly filled tx buffers after this long
 
-extern "C" void on_signal(int) { request_stop(); }
+extern "C" void on_signal(int) {
+    request_stop();
+}
 
 std::string mac_text(const rte_ether_addr &a) {
     char buf[RTE_ETHER_ADDR_FMT_SIZE];
@@ -58,15 +60,19 @@ ContextPtr make_context(int socket) {
 
 // The main lcore's duties: stats every --stats-period, stop after --duration.
 class Supervisor {
-public:
+  public:
     static constexpr bool kActive = true;
 
     Supervisor(const config::AppConfig &cfg, const std::vector<io::Port> &ports,
                const std::vector<LcoreContext *> &lcores, const std::map<int, io::Mempool> &pools)
         : cfg_(cfg), ports_(ports), lcores_(lcores), pools_(pools), hz_(rte_get_tsc_hz()) {
         start_ = rte_rdtsc();
-        period_tsc_ = cfg.stats_period > 0 ? static_cast<uint64_t>(cfg.stats_period * static_cast<double>(hz_)) : 0;
-        end_tsc_ = cfg.duration > 0 ? start_ + static_cast<uint64_t>(cfg.duration * static_cast<double>(hz_)) : 0;
+        period_tsc_ = cfg.stats_period > 0
+                          ? static_cast<uint64_t>(cfg.stats_period * static_cast<double>(hz_))
+                          : 0;
+        end_tsc_ = cfg.duration > 0
+                       ? start_ + static_cast<uint64_t>(cfg.duration * static_cast<double>(hz_))
+                       : 0;
         next_stats_ = period_tsc_ ? start_ + period_tsc_ : UINT64_MAX;
         next_ = std::min(next_stats_, end_tsc_ ? end_tsc_ : UINT64_MAX);
     }
@@ -77,7 +83,8 @@ public:
         if (end_tsc_ && now >= end_tsc_) request_stop();
         if (now >= next_stats_) {
             print(sample(now, false));
-            while (next_stats_ <= now) next_stats_ += period_tsc_;
+            while (next_stats_ <= now)
+                next_stats_ += period_tsc_;
         }
         next_ = std::min(next_stats_, end_tsc_ ? end_tsc_ : UINT64_MAX);
     }
@@ -102,7 +109,8 @@ public:
                 ps.rx_errors = st.ierrors;
                 ps.tx_errors = st.oerrors;
             }
-            for (const auto *l : lcores_) ps.tx_full += l->counters.tx_full[p.id()].get();
+            for (const auto *l : lcores_)
+                ps.tx_full += l->counters.tx_full[p.id()].get();
             s.ports.push_back(ps);
         }
         for (const auto *l : lcores_) {
@@ -110,19 +118,22 @@ public:
             ls.lcore = l->lcore;
             ls.pkts = l->counters.pkts.get();
             ls.busy_cycles = l->counters.busy_cycles.get();
-            for (size_t r = 0; r < stats::kDropReasons; ++r) ls.drops[r] = l->counters.drops[r].get();
+            for (size_t r = 0; r < stats::kDropReasons; ++r)
+                ls.drops[r] = l->counters.drops[r].get();
             s.lcores.push_back(ls);
         }
         for (const auto &[socket, pool] : pools_)
-            s.pools.push_back({"c10m_s" + std::to_string(socket), socket, pool.size(), pool.in_use()});
+            s.pools.push_back(
+                {"c10m_s" + std::to_string(socket), socket, pool.size(), pool.in_use()});
         return s;
     }
 
     // Rates over the last period; the final sample's rates cover the whole run.
     void print(const stats::Sample &s) noexcept {
         const stats::Sample *prev = (prev_ && !s.final) ? &*prev_ : nullptr;
-        const std::string text = cfg_.stats_format == config::StatsFormat::json ? stats::format_json(s, prev)
-                                                                                : stats::format_text(s, prev);
+        const std::string text = cfg_.stats_format == config::StatsFormat::json
+                                     ? stats::format_json(s, prev)
+                                     : stats::format_text(s, prev);
         std::fwrite(text.data(), 1, text.size(), stdout);
         std::fflush(stdout);
         prev_ = s;
@@ -130,7 +141,7 @@ public:
 
     uint64_t start() const { return start_; }
 
-private:
+  private:
     const config::AppConfig &cfg_;
     const std::vector<io::Port> &ports_;
     const std::vector<LcoreContext *> &lcores_;
@@ -154,7 +165,8 @@ void launch(const std::vector<LcoreContext *> &ctxs, LcoreContext *main_ctx, Sup
         if (ret != 0) {
             request_stop();
             rte_eal_mp_wait_lcore();
-            throw SetupError("cannot launch lcore " + std::to_string(c->lcore) + ": " + std::to_string(ret));
+            throw SetupError("cannot launch lcore " + std::to_string(c->lcore) + ": " +
+                             std::to_string(ret));
         }
     }
     if (main_ctx) {
@@ -175,7 +187,8 @@ int run(const config::AppConfig &cfg) {
     const auto probed = io::probed_ports();
     if (probed.empty())
         throw UsageError(
-            "no ports: bind a NIC to a DPDK driver with dpdk-devbind.py, add a virtual device with the EAL "
+            "no ports: bind a NIC to a DPDK driver with dpdk-devbind.py, add a virtual device with "
+            "the EAL "
             "option --vdev, or put a port on a Linux interface with --iface IFNAME");
     const auto fwd_ports = select_ports(probed, cfg.portmask);
 
@@ -191,7 +204,9 @@ int run(const config::AppConfig &cfg) {
     const unsigned main_lcore = rte_get_main_lcore();
     in.main_lcore = {main_lcore, static_cast<int>(rte_lcore_to_socket_id(main_lcore))};
     unsigned l;
-    RTE_LCORE_FOREACH_WORKER(l) { in.workers.push_back({l, static_cast<int>(rte_lcore_to_socket_id(l))}); }
+    RTE_LCORE_FOREACH_WORKER(l) {
+        in.workers.push_back({l, static_cast<int>(rte_lcore_to_socket_id(l))});
+    }
     in.nb_cores = cfg.nb_cores;
     in.rxq = cfg.rxq;
     in.txq = cfg.txq;
@@ -199,13 +214,17 @@ int run(const config::AppConfig &cfg) {
 
     for (const auto &p : cfg.eth_peers) {
         if (cfg.mode != config::ForwardMode::mac)
-            throw UsageError("--eth-peer: expected only with --forward-mode=mac, which is the mode that uses it");
+            throw UsageError(
+                "--eth-peer: expected only with --forward-mode=mac, which is the mode that uses "
+                "it");
         if (std::find(fwd_ports.begin(), fwd_ports.end(), p.port) == fwd_ports.end())
-            throw UsageError("--eth-peer: expected a forwarding port, got port " + std::to_string(p.port));
+            throw UsageError("--eth-peer: expected a forwarding port, got port " +
+                             std::to_string(p.port));
     }
 
     const Plan plan = map_queues(in);
-    for (const auto &w : plan.warnings) C10M_LOG(WARNING, "%s", w.c_str());
+    for (const auto &w : plan.warnings)
+        C10M_LOG(WARNING, "%s", w.c_str());
 
     // Pools outlive ports (declared first): a port closing hands its mbufs back.
     std::map<int, io::Mempool> pools;
@@ -234,9 +253,10 @@ int run(const config::AppConfig &cfg) {
     }
     for (const auto &[socket, d] : demand) {
         const uint32_t n = cfg.total_num_mbufs.value_or(io::mempool_size(d));
-        pools.emplace(socket, io::Mempool("c10m_s" + std::to_string(socket), n, io::mempool_cache_for(n), cfg.mbuf_size,
-                                          socket));
-        C10M_LOG(INFO, "mempool c10m_s%d: %u mbufs of %u bytes on socket %d", socket, n, cfg.mbuf_size, socket);
+        pools.emplace(socket, io::Mempool("c10m_s" + std::to_string(socket), n,
+                                          io::mempool_cache_for(n), cfg.mbuf_size, socket));
+        C10M_LOG(INFO, "mempool c10m_s%d: %u mbufs of %u bytes on socket %d", socket, n,
+                 cfg.mbuf_size, socket);
     }
 
     // Queues: each rx queue on its poller's socket with that socket's pool; each tx
@@ -255,9 +275,10 @@ int run(const config::AppConfig &cfg) {
     for (auto &p : ports) {
         p.start();
         const auto &c = p.caps();
-        C10M_LOG(INFO, "port %u (%s, %s, socket %d, %s): %u rxq x %u desc, %u txq x %u desc, RSS %s", p.id(),
-                 c.name.c_str(), c.driver.c_str(), c.socket, mac_text(c.mac).c_str(), p.nb_rxq(), p.nb_rxd(),
-                 p.nb_txq(), p.nb_txd(), p.rss() ? "symmetric" : "off");
+        C10M_LOG(INFO,
+                 "port %u (%s, %s, socket %d, %s): %u rxq x %u desc, %u txq x %u desc, RSS %s",
+                 p.id(), c.name.c_str(), c.driver.c_str(), c.socket, mac_text(c.mac).c_str(),
+                 p.nb_rxq(), p.nb_rxd(), p.nb_txq(), p.nb_txd(), p.rss() ? "symmetric" : "off");
     }
 
     // Lcore contexts, each on its own socket.
@@ -283,12 +304,13 @@ int run(const config::AppConfig &cfg) {
             st.fwd.tx_src = port_by_id(s.tx_port).caps().mac;
             st.fwd.peer = rte_ether_addr{{0x02, 0, 0, 0, 0, static_cast<uint8_t>(s.tx_port)}};
             for (const auto &p : cfg.eth_peers)
-                if (p.port == s.tx_port) std::copy(p.mac.begin(), p.mac.end(), st.fwd.peer.addr_bytes);
+                if (p.port == s.tx_port)
+                    std::copy(p.mac.begin(), p.mac.end(), st.fwd.peer.addr_bytes);
             desc += " (" + std::to_string(s.rx_port) + "," + std::to_string(s.rx_queue) + ")->(" +
                     std::to_string(s.tx_port) + "," + std::to_string(s.tx_queue) + ")";
         }
-        C10M_LOG(INFO, "lcore %u (socket %d) %s:%s", lp.lcore, lp.socket, config::to_string(cfg.mode).data(),
-                 desc.c_str());
+        C10M_LOG(INFO, "lcore %u (socket %d) %s:%s", lp.lcore, lp.socket,
+                 config::to_string(cfg.mode).data(), desc.c_str());
         ctxs.push_back(&c);
         if (lp.lcore == main_lcore) main_ctx = &c;
     }
@@ -298,21 +320,30 @@ int run(const config::AppConfig &cfg) {
 
     Supervisor sup(cfg, ports, ctxs, pools);
     switch (cfg.mode) {
-        case config::ForwardMode::io: launch<fwd::Io>(ctxs, main_ctx, sup); break;
-        case config::ForwardMode::mac: launch<fwd::Mac>(ctxs, main_ctx, sup); break;
-        case config::ForwardMode::macswap: launch<fwd::MacSwap>(ctxs, main_ctx, sup); break;
+        case config::ForwardMode::io:
+            launch<fwd::Io>(ctxs, main_ctx, sup);
+            break;
+        case config::ForwardMode::mac:
+            launch<fwd::Mac>(ctxs, main_ctx, sup);
+            break;
+        case config::ForwardMode::macswap:
+            launch<fwd::MacSwap>(ctxs, main_ctx, sup);
+            break;
     }
 
     // Drained (each loop flushed its tx buffers on the way out); read the port
     // counters, then stop and close the ports so their queues give back every mbuf.
     stats::Sample final_sample = sup.sample(rte_rdtsc(), true);
-    for (auto &p : ports) p.close();
+    for (auto &p : ports)
+        p.close();
     final_sample.pools.clear();
     int status = 0;
     for (const auto &[socket, pool] : pools) {
-        final_sample.pools.push_back({"c10m_s" + std::to_string(socket), socket, pool.size(), pool.in_use()});
+        final_sample.pools.push_back(
+            {"c10m_s" + std::to_string(socket), socket, pool.size(), pool.in_use()});
         if (pool.in_use() != 0) {
-            C10M_LOG(ERR, "mempool c10m_s%d: %u mbufs still in use after the ports closed", socket, pool.in_use());
+            C10M_LOG(ERR, "mempool c10m_s%d: %u mbufs still in use after the ports closed", socket,
+                     pool.in_use());
             status = 1;
         }
     }

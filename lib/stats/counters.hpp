@@ -31,11 +31,13 @@ inline constexpr std::array<std::string_view, kDropReasons> kDropDescriptions = 
 // A counter written by one lcore and read by the main lcore: relaxed atomics compile
 // to plain loads and stores on x86, so the owner pays nothing for the sharing.
 class Counter {
-public:
-    void add(uint64_t n) noexcept { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  public:
+    void add(uint64_t n) noexcept {
+        v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
     uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::atomic<uint64_t> v_{0};
 };
 

@@ -46,34 +46,38 @@ std::string json_escape(const std::string &s) {
 std::string format_text(const Sample &cur, const Sample *prev) {
     std::ostringstream os;
     const double dt = cur.t - (prev ? prev->t : 0.0);
-    os << (cur.final ? "== final stats" : "== stats") << " t=" << fixed(cur.t, 1) << "s mode=" << cur.mode << "\n";
+    os << (cur.final ? "== final stats" : "== stats") << " t=" << fixed(cur.t, 1)
+       << "s mode=" << cur.mode << "\n";
     for (const auto &p : cur.ports) {
         const PortSample zero{};
         const PortSample *b = find_port(prev, p.port);
         if (!b) b = &zero;
-        os << "  port " << p.port << " (" << p.name << "): rx " << p.rx << " tx " << p.tx << "  rx-pps "
-           << fixed(rate(p.rx, b->rx, dt), 0) << " tx-pps " << fixed(rate(p.tx, b->tx, dt), 0) << "\n"
-           << "    drops: rx_missed " << p.rx_missed << " rx_nombuf " << p.rx_nombuf << " rx_errors " << p.rx_errors
-           << " tx_full " << p.tx_full << " tx_errors " << p.tx_errors << "\n";
+        os << "  port " << p.port << " (" << p.name << "): rx " << p.rx << " tx " << p.tx
+           << "  rx-pps " << fixed(rate(p.rx, b->rx, dt), 0) << " tx-pps "
+           << fixed(rate(p.tx, b->tx, dt), 0) << "\n"
+           << "    drops: rx_missed " << p.rx_missed << " rx_nombuf " << p.rx_nombuf
+           << " rx_errors " << p.rx_errors << " tx_full " << p.tx_full << " tx_errors "
+           << p.tx_errors << "\n";
     }
     for (const auto &l : cur.lcores) {
         os << "  lcore " << l.lcore << ": pkts " << l.pkts << " cycles/pkt "
-           << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0, 1);
+           << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0,
+                    1);
         for (size_t r = 0; r < kDropReasons; ++r)
             if (l.drops[r]) os << " drop_" << kDropNames[r] << " " << l.drops[r];
         os << "\n";
     }
     for (const auto &m : cur.pools)
-        os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use << " of " << m.size
-           << "\n";
+        os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
+           << " of " << m.size << "\n";
     return os.str();
 }
 
 std::string format_json(const Sample &cur, const Sample *prev) {
     std::ostringstream os;
     const double dt = cur.t - (prev ? prev->t : 0.0);
-    os << "{\"t\":" << fixed(cur.t, 3) << ",\"final\":" << (cur.final ? "true" : "false") << ",\"mode\":\""
-       << cur.mode << "\",\"ports\":[";
+    os << "{\"t\":" << fixed(cur.t, 3) << ",\"final\":" << (cur.final ? "true" : "false")
+       << ",\"mode\":\"" << cur.mode << "\",\"ports\":[";
     bool first = true;
     for (const auto &p : cur.ports) {
         const PortSample zero{};
@@ -82,8 +86,9 @@ std::string format_json(const Sample &cur, const Sample *prev) {
         os << (first ? "" : ",") << "{\"port\":" << p.port << ",\"name\":\"" << json_escape(p.name)
            << "\",\"rx\":" << p.rx << ",\"tx\":" << p.tx << ",\"rx_bytes\":" << p.rx_bytes
            << ",\"tx_bytes\":" << p.tx_bytes << ",\"rx_pps\":" << fixed(rate(p.rx, b->rx, dt), 1)
-           << ",\"tx_pps\":" << fixed(rate(p.tx, b->tx, dt), 1) << ",\"drops\":{\"rx_missed\":" << p.rx_missed
-           << ",\"rx_nombuf\":" << p.rx_nombuf << ",\"rx_errors\":" << p.rx_errors << ",\"tx_full\":" << p.tx_full
+           << ",\"tx_pps\":" << fixed(rate(p.tx, b->tx, dt), 1)
+           << ",\"drops\":{\"rx_missed\":" << p.rx_missed << ",\"rx_nombuf\":" << p.rx_nombuf
+           << ",\"rx_errors\":" << p.rx_errors << ",\"tx_full\":" << p.tx_full
            << ",\"tx_errors\":" << p.tx_errors << "}}";
         first = false;
     }
@@ -93,17 +98,20 @@ std::string format_json(const Sample &cur, const Sample *prev) {
         const LcoreSample *b = find_lcore(prev, l.lcore);
         os << (first ? "" : ",") << "{\"lcore\":" << l.lcore << ",\"pkts\":" << l.pkts
            << ",\"busy_cycles\":" << l.busy_cycles << ",\"cycles_per_pkt\":"
-           << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0, 2)
+           << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0,
+                    2)
            << ",\"pps\":" << fixed(rate(l.pkts, b ? b->pkts : 0, dt), 1) << ",\"drops\":{";
-        for (size_t r = 0; r < kDropReasons; ++r) os << (r ? "," : "") << "\"" << kDropNames[r] << "\":" << l.drops[r];
+        for (size_t r = 0; r < kDropReasons; ++r)
+            os << (r ? "," : "") << "\"" << kDropNames[r] << "\":" << l.drops[r];
         os << "}}";
         first = false;
     }
     os << "],\"mempools\":[";
     first = true;
     for (const auto &m : cur.pools) {
-        os << (first ? "" : ",") << "{\"name\":\"" << json_escape(m.name) << "\",\"socket\":" << m.socket
-           << ",\"size\":" << m.size << ",\"in_use\":" << m.in_use << "}";
+        os << (first ? "" : ",") << "{\"name\":\"" << json_escape(m.name)
+           << "\",\"socket\":" << m.socket << ",\"size\":" << m.size << ",\"in_use\":" << m.in_use
+           << "}";
         first = false;
     }
     os << "]}\n";

@@ -1,0 +1,265 @@
+// CLI parsing: every flag, and every error path with its one-line message.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "config/options.hpp"
+
+using namespace c10m;
+using namespace c10m::config;
+
+namespace {
+
+AppConfig parse(std::vector<std::string> args) {
+    auto r = parse_app_args(args);
+    EXPECT_EQ(r.action, Action::run);
+    return r.cfg;
+}
+
+std::string error_of(std::vector<std::string> args) {
+    try {
+        parse_app_args(args);
+    } catch (const UsageError &e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+std::string write_tmp(const std::string &text) {
+    char name[] = "/tmp/c10m_cfg_XXXXXX";
+    int fd = mkstemp(name);
+    EXPECT_GE(fd, 0);
+    std::FILE *f = fdopen(fd, "w");
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+    return name;
+}
+
+}  // namespace
+
+TEST(Options, DefaultsMatchTestpmd) {
+    auto c = parse({});
+    EXPECT_EQ(c.mode, ForwardMode::io);
+    EXPECT_EQ(c.burst, 32);
+    EXPECT_FALSE(c.rxq.has_value());
+    EXPECT_FALSE(c.txq.has_value());
+    EXPECT_EQ(c.rxd, 0);
+    EXPECT_EQ(c.txd, 0);
+    EXPECT_EQ(c.mbuf_size, 2176u);
+    EXPECT_FALSE(c.portmask.has_value());
+    EXPECT_FALSE(c.nb_cores.has_value());
+    EXPECT_FALSE(c.total_num_mbufs.has_value());
+    EXPECT_DOUBLE_EQ(c.stats_period, 1.0);
+    EXPECT_DOUBLE_EQ(c.duration, 0.0);
+    EXPECT_EQ(c.stats_format, StatsFormat::text);
+    EXPECT_TRUE(c.ifaces.empty());
+    EXPECT_FALSE(c.iface_force);
+}
+
+TEST(Options, EveryFlag) {
+    auto c = parse({"--portmask=0x5",
+                    "--nb-cores",
+                    "2",
+                    "--rxq=2",
+                    "--txq=3",
+                    "--rxd=512",
+                    "--txd=256",
+                    "--burst=64",
+                    "--forward-mode=mac",
+                    "--eth-peer=1,02:aa:bb:cc:dd:ee",
+                    "--eth-peer",
+                    "0,02:00:00:00:00:09",
+                    "--total-num-mbufs=8191",
+                    "--mbuf-size=4096",
+                    "--stats-period=0.5",
+                    "--stats-format=json",
+                    "--config=(0,0,1),(0,1,2)",
+                    "--iface=veth0,veth1",
+                    "--iface",
+                    "veth2",
+                    "--iface-force",
+                    "--duration=3"});
+    EXPECT_EQ(*c.portmask, 0x5u);
+    EXPECT_EQ(*c.nb_cores, 2u);
+    EXPECT_EQ(*c.rxq, 2);
+    EXPECT_EQ(*c.txq, 3);
+    EXPECT_EQ(c.rxd, 512);
+    EXPECT_EQ(c.txd, 256);
+    EXPECT_EQ(c.burst, 64);
+    EXPECT_EQ(c.mode, ForwardMode::mac);
+    ASSERT_EQ(c.eth_peers.size(), 2u);
+    EXPECT_EQ(c.eth_peers[0].port, 1);
+    EXPECT_EQ(c.eth_peers[0].mac, (MacAddr{0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee}));
+    EXPECT_EQ(c.eth_peers[1].port, 0);
+    EXPECT_EQ(*c.total_num_mbufs, 8191u);
+    EXPECT_EQ(c.mbuf_size, 4096u);
+    EXPECT_DOUBLE_EQ(c.stats_period, 0.5);
+    EXPECT_EQ(c.stats_format, StatsFormat::json);
+    ASSERT_EQ(c.queue_map.size(), 2u);
+    EXPECT_EQ(c.queue_map[1], (QueueMapEntry{0, 1, 2}));
+    EXPECT_EQ(c.ifaces, (std::vector<std::string>{"veth0", "veth1", "veth2"}));
+    EXPECT_TRUE(c.iface_force);
+    EXPECT_DOUBLE_EQ(c.duration, 3.0);
+}
+
+TEST(Options, ModesAndPortmaskForms) {
+    EXPECT_EQ(parse({"--forward-mode=io"}).mode, ForwardMode::io);
+    EXPECT_EQ(parse({"--forward-mode=macswap"}).mode, ForwardMode::macswap);
+    EXPECT_EQ(*parse({"--portmask=3"}).portmask, 3u);
+    EXPECT_EQ(*parse({"--portmask=0XfF"}).portmask, 0xffu);
+    EXPECT_EQ(parse({"--stats-format=text"}).stats_format, StatsFormat::text);
+}
+
+TEST(Options, HelpAndVersion) {
+    EXPECT_EQ(parse_app_args({"--help"}).action, Action::help);
+    EXPECT_EQ(parse_app_args({"-h"}).action, Action::help);
+    EXPECT_EQ(parse_app_args({"--version"}).action, Action::version);
+    const std::string h = help_text();
+    for (const char *flag :
+         {"--portmask",    "--nb-cores",     "--rxq",          "--txq",      "--rxd",
+          "--txd",         "--burst",        "--forward-mode", "--eth-peer", "--total-num-mbufs",
+          "--mbuf-size",   "--stats-period", "--stats-format", "--config ",  "--iface ",
+          "--iface-force", "--duration",     "--config-file",  "--help",     "--version"})
+        EXPECT_NE(h.find(flag), std::string::npos) << flag;
+}
+
+TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {{"--burst=0"}, "--burst: expected an integer in 1..512, got '0'"},
+        {{"--burst=513"}, "--burst: expected an integer in 1..512, got '513'"},
+        {{"--burst=abc"}, "--burst: expected an integer in 1..512, got 'abc'"},
+        {{"--burst=-1"}, "--burst: expected an integer in 1..512, got '-1'"},
+        {{"--rxq=0"}, "--rxq: expected an integer in 1..1024, got '0'"},
+        {{"--txq=2000"}, "--txq: expected an integer in 1..1024, got '2000'"},
+        {{"--rxd=70000"}, "--rxd: expected an integer in 0..65535, got '70000'"},
+        {{"--txd=x"}, "--txd: expected an integer in 0..65535, got 'x'"},
+        {{"--nb-cores=0"}, "--nb-cores: expected an integer in 1..127, got '0'"},
+        {{"--total-num-mbufs=10"},
+         "--total-num-mbufs: expected an integer in 1024..67108864, got '10'"},
+        {{"--mbuf-size=100"}, "--mbuf-size: expected an integer in 320..65535, got '100'"},
+        {{"--forward-mode=bogus"}, "--forward-mode: expected one of io, mac, macswap, got 'bogus'"},
+        {{"--portmask=0"},
+         "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0'"},
+        {{"--portmask=0xzz"},
+         "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0xzz'"},
+        {{"--portmask=0x100000000"},
+         "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0x100000000'"},
+        {{"--stats-period=-1"},
+         "--stats-period: expected a number of seconds in 0..86400, got '-1'"},
+        {{"--stats-period=nan"},
+         "--stats-period: expected a number of seconds in 0..86400, got 'nan'"},
+        {{"--duration=soon"},
+         "--duration: expected a number of seconds in 0..31536000, got 'soon'"},
+        {{"--stats-format=xml"}, "--stats-format: expected text or json, got 'xml'"},
+        {{"--eth-peer=1"},
+         "--eth-peer: expected PORT,MAC such as 1,02:00:00:00:00:01 (port below 32), got '1'"},
+        {{"--eth-peer=40,02:00:00:00:00:01"},
+         "--eth-peer: expected PORT,MAC such as 1,02:00:00:00:00:01 (port below 32), got "
+         "'40,02:00:00:00:00:01'"},
+        {{"--eth-peer=1,02:00:00:00:00"},
+         "--eth-peer: expected PORT,MAC such as 1,02:00:00:00:00:01 (port below 32), got "
+         "'1,02:00:00:00:00'"},
+        {{"--iface=a/b"},
+         "--iface: expected Linux interface names (1-15 characters, no '/', ' ', '=', ':') "
+         "separated by commas, got 'a/b'"},
+        {{"--iface=veth0,"},
+         "--iface: expected Linux interface names (1-15 characters, no '/', ' ', '=', ':') "
+         "separated by commas, got 'veth0,'"},
+        {{"--iface=abcdefghijklmnop"},
+         "--iface: expected Linux interface names (1-15 characters, no '/', ' ', '=', ':') "
+         "separated by commas, got 'abcdefghijklmnop'"},
+        {{"--bogus"}, "unknown option '--bogus'; see c10m --help"},
+        {{"--burst"}, "--burst: expected a value"},
+        {{"--iface-force=yes"}, "--iface-force: takes no value"},
+        {{"--burst=1", "--burst=2"}, "--burst: expected once, given more than once"},
+        {{"--config-file=/nonexistent/c10m.ini"},
+         "--config-file: expected a readable file, got '/nonexistent/c10m.ini'"},
+    };
+    for (const auto &c : cases)
+        EXPECT_EQ(error_of(c.args), c.message) << c.args[0];
+}
+
+TEST(Options, AbbreviationsAreNotGuessed) {
+    // Boost would accept "--bur" for --burst; a typo must not silently mean something.
+    EXPECT_EQ(error_of({"--bur=4"}), "unknown option '--bur'; see c10m --help");
+}
+
+TEST(Options, ConfigFileReadsSameNamesAndCommandLineWins) {
+    const auto path = write_tmp(
+        "# c10m config\n"
+        "forward-mode = macswap\n"
+        "burst=16\n"
+        "; comment\n"
+        "\n"
+        "iface = vethA\n"
+        "iface = vethB\n"
+        "iface-force = true\n"
+        "stats-format = json\n");
+    auto c = parse({"--config-file", path, "--burst=8", "--iface=vethC"});
+    EXPECT_EQ(c.mode, ForwardMode::macswap);
+    EXPECT_EQ(c.burst, 8);                                     // the command line wins
+    EXPECT_EQ(c.ifaces, (std::vector<std::string>{"vethC"}));  // repeatables too
+    EXPECT_TRUE(c.iface_force);
+    EXPECT_EQ(c.stats_format, StatsFormat::json);
+    EXPECT_EQ(c.config_file, path);
+    std::remove(path.c_str());
+}
+
+TEST(Options, ConfigFileErrorsNameFileAndLine) {
+    EXPECT_EQ(config_file_args("burst = 4\n iface-force = no\n", "a.ini"),
+              (std::vector<std::string>{"--burst=4"}));
+    auto err = [](const std::string &text) {
+        try {
+            config_file_args(text, "a.ini");
+        } catch (const UsageError &e) {
+            return std::string(e.what());
+        }
+        return std::string("<no error>");
+    };
+    EXPECT_EQ(err("burst = 4\nnonsense\n"),
+              "--config-file a.ini:2: expected 'name = value', got 'nonsense'");
+    EXPECT_EQ(err("\nwarp = 9\n"),
+              "--config-file a.ini:2: expected an option name from c10m --help, got 'warp'");
+    EXPECT_EQ(err("burst =\n"), "--config-file a.ini:1: burst: expected a value");
+    EXPECT_EQ(err("iface-force = maybe\n"),
+              "--config-file a.ini:1: iface-force: expected true or false, got 'maybe'");
+    EXPECT_EQ(err("config-file = other.ini\n"),
+              "--config-file a.ini:1: expected an option name from c10m --help, got 'config-file'");
+    EXPECT_EQ(err("iface-force = false\n"), "<no error>");
+
+    const auto path = write_tmp("burst = 9999\n");
+    EXPECT_EQ(error_of({"--config-file=" + path}),
+              "--burst: expected an integer in 1..512, got '9999'");
+    std::remove(path.c_str());
+    const auto dup = write_tmp("burst = 4\nburst = 5\n");
+    EXPECT_EQ(error_of({"--config-file=" + dup}),
+              "--config-file " + dup + ": --burst: given more than once");
+    std::remove(dup.c_str());
+}
+
+TEST(Options, SplitArgs) {
+    const char *argv[] = {"c10m", "-l", "0", "--no-pci", "--", "--burst=4", "--", "x"};
+    auto s = split_args(8, argv);
+    EXPECT_TRUE(s.has_separator);
+    EXPECT_EQ(s.eal, (std::vector<std::string>{"c10m", "-l", "0", "--no-pci"}));
+    EXPECT_EQ(s.app, (std::vector<std::string>{"--burst=4", "--", "x"}));
+    const char *argv2[] = {"c10m", "-l", "0"};
+    auto s2 = split_args(3, argv2);
+    EXPECT_FALSE(s2.has_separator);
+    EXPECT_TRUE(s2.app.empty());
+}
+
+TEST(Options, ParseMac) {
+    EXPECT_EQ(*parse_mac("00:1B:21:aa:0f:ff"), (MacAddr{0x00, 0x1b, 0x21, 0xaa, 0x0f, 0xff}));
+    EXPECT_FALSE(parse_mac("00:1b:21:aa:0f"));
+    EXPECT_FALSE(parse_mac("00-1b-21-aa-0f-ff"));
+    EXPECT_FALSE(parse_mac("00:1b:21:aa:0f:fg"));
+}
