@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "host/addr.hpp"
 
 namespace po = boost::program_options;
 
@@ -22,6 +23,8 @@ std::string_view to_string(ForwardMode m) {
             return "mac";
         case ForwardMode::macswap:
             return "macswap";
+        case ForwardMode::echo:
+            return "echo";
     }
     return "?";
 }
@@ -88,10 +91,21 @@ po::options_description make_description() {
         ("help,h", "print this help and exit")
         ("version", "print the version and exit")
         ("forward-mode", s()->value_name("MODE"),
-         "io | mac | macswap (default io): what each lcore does to a burst before sending "
-         "it out of the paired port. io: untouched; mac: source MAC := the tx port's, "
-         "destination := --eth-peer (default 02:00:00:00:00:<tx port>); macswap: swap "
-         "source and destination MAC")
+         "io | mac | macswap | echo (default io). io: forward untouched to the paired "
+         "port; mac: source MAC := the tx port's, destination := --eth-peer (default "
+         "02:00:00:00:00:<tx port>); macswap: swap source and destination MAC; echo: be "
+         "a host on --ip that answers ARP, ICMP echo and UDP echo (RFC 862) on the port "
+         "a request came in on")
+        ("ip", multi()->value_name("[PORT:]ADDR/LEN"),
+         "echo: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or 1:198.18.1.1/24; "
+         "repeatable, one per port")
+        ("udp-port", multi()->value_name("N"), "echo: a UDP port served by echo, 1..65535; repeatable (default 7)")
+        ("icmp-rate", s()->value_name("N"),
+         "echo: ICMP port unreachables per second per lcore, 0 = unlimited (default 1000, "
+         "bursts of 50, like the kernel's icmp_msgs_per_sec)")
+        ("icmp-echo-rate", s()->value_name("N"),
+         "echo: ICMP echo replies per second per lcore, 0 = unlimited (default 0: the kernel "
+         "does not limit echo replies either)")
         ("portmask", s()->value_name("HEX"), "ports to use, as a hex mask (default: every probed port)")
         ("nb-cores", s()->value_name("N"),
          "forwarding lcores to use, taken in order from the worker lcores of -l/--lcores "
@@ -305,8 +319,10 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
             c.mode = ForwardMode::mac;
         else if (*s == "macswap")
             c.mode = ForwardMode::macswap;
+        else if (*s == "echo")
+            c.mode = ForwardMode::echo;
         else
-            fail("forward-mode", "one of io, mac, macswap", *s);
+            fail("forward-mode", "one of io, mac, macswap, echo", *s);
     }
     if (auto s = str("portmask")) {
         std::string t(trim(*s));
@@ -375,7 +391,63 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     }
     c.iface_force = vm.count("iface-force") > 0;
     if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
+
+    const bool echo = c.mode == ForwardMode::echo;
+    for (const char *flag : {"ip", "udp-port", "icmp-rate", "icmp-echo-rate"})
+        if (vm.count(flag) && !echo)
+            throw UsageError("--" + std::string(flag) +
+                             ": expected only with --forward-mode=echo, the mode that uses it");
+    if (vm.count("ip")) {
+        for (const auto &s : vm["ip"].as<std::vector<std::string>>()) {
+            auto a = parse_ip_assign(s);
+            for (const auto &o : c.ips)
+                if (o.port == a.port)
+                    throw UsageError("--ip: expected one address per port, got two for port " +
+                                     std::to_string(a.port));
+            c.ips.push_back(a);
+        }
+    }
+    if (vm.count("udp-port")) {
+        c.udp_ports.clear();
+        for (const auto &s : vm["udp-port"].as<std::vector<std::string>>())
+            c.udp_ports.push_back(static_cast<uint16_t>(parse_uint("udp-port", s, 1, 65535)));
+    }
+    if (auto s = str("icmp-rate"))
+        c.icmp_rate = static_cast<uint32_t>(parse_uint("icmp-rate", *s, 0, 100000000));
+    if (auto s = str("icmp-echo-rate"))
+        c.icmp_echo_rate = static_cast<uint32_t>(parse_uint("icmp-echo-rate", *s, 0, 100000000));
+    if (echo && c.ips.empty())
+        throw UsageError(
+            "--ip: expected an address for --forward-mode=echo, e.g. --ip 198.18.0.1/24");
     return r;
+}
+
+IpAssign parse_ip_assign(std::string_view text) {
+    const std::string expected =
+        "[PORT:]ADDR/LEN, e.g. 198.18.0.1/24 or 1:198.18.1.1/24 (a unicast address, LEN 1..32, "
+        "port below 32)";
+    IpAssign a;
+    std::string_view rest = trim(text);
+    if (auto colon = rest.find(':'); colon != std::string_view::npos) {
+        auto port = to_u64(rest.substr(0, colon), 10);
+        if (!port || *port >= 32) fail("ip", expected, std::string(text));
+        a.port = static_cast<uint16_t>(*port);
+        rest.remove_prefix(colon + 1);
+    }
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) fail("ip", expected, std::string(text));
+    auto addr = host::parse_ipv4(rest.substr(0, slash));
+    auto len = to_u64(rest.substr(slash + 1), 10);
+    if (!addr || !len || *len < 1 || *len > 32) fail("ip", expected, std::string(text));
+    a.addr = *addr;
+    a.len = static_cast<uint8_t>(*len);
+    const host::Ipv4Prefix p{a.addr, a.len};
+    // Not a martian, and (below /31, RFC 3021) neither the subnet's network nor its broadcast
+    // address.
+    if (host::martian_source(a.addr) ||
+        (a.len < 31 && (a.addr == p.broadcast() || (a.addr & ~p.mask()) == 0)))
+        fail("ip", expected, std::string(text));
+    return a;
 }
 
 std::string help_text() {

@@ -9,7 +9,7 @@
 
 namespace c10m::config {
 
-enum class ForwardMode { io, mac, macswap };
+enum class ForwardMode { io, mac, macswap, echo };
 enum class StatsFormat { text, json };
 
 std::string_view to_string(ForwardMode m);
@@ -22,6 +22,14 @@ struct QueueMapEntry {
     uint16_t queue;
     unsigned lcore;
     friend bool operator==(const QueueMapEntry &, const QueueMapEntry &) = default;
+};
+
+// --ip [PORT:]ADDR/LEN
+struct IpAssign {
+    uint16_t port = 0;
+    uint32_t addr = 0;  // host order
+    uint8_t len = 0;
+    friend bool operator==(const IpAssign &, const IpAssign &) = default;
 };
 
 struct EthPeer {
@@ -52,7 +60,17 @@ struct AppConfig {
     double duration = 0;                      // --duration; 0 = until SIGINT/SIGTERM
     StatsFormat stats_format = StatsFormat::text;
     std::string config_file;  // --config-file
+    // echo mode
+    std::vector<IpAssign> ips;           // --ip
+    std::vector<uint16_t> udp_ports{7};  // --udp-port
+    uint32_t icmp_rate = 1000;           // --icmp-rate: port unreachables/s per lcore
+    uint32_t icmp_echo_rate = 0;  // --icmp-echo-rate: echo replies/s per lcore, 0 = unlimited
 };
+
+inline constexpr uint32_t kIcmpBurst = 50;  // as the kernel's net.ipv4.icmp_msgs_burst
+
+// "[PORT:]ADDR/LEN" -> assignment; throws UsageError naming --ip.
+IpAssign parse_ip_assign(std::string_view text);
 
 enum class Action { run, help, version };
 

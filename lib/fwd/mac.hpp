@@ -11,8 +11,8 @@ namespace c10m::fwd {
 // testpmd's "mac": source MAC := the tx port's, destination := its peer's.
 struct Mac {
     static constexpr const char *kName = "mac";
-    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const FwdParams &p,
-                                  BurstDrops &d) noexcept {
+    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const FwdParams &p, uint64_t,
+                                  stats::Tally &d) noexcept {
         n = drop_runts(pkts, n, d);
         for (uint16_t i = 0; i < n; ++i) {
             auto *eth = rte_pktmbuf_mtod(pkts[i], rte_ether_hdr *);

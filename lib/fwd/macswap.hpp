@@ -13,8 +13,8 @@ namespace c10m::fwd {
 // testpmd's "macswap": swap source and destination MAC.
 struct MacSwap {
     static constexpr const char *kName = "macswap";
-    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const FwdParams &,
-                                  BurstDrops &d) noexcept {
+    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const FwdParams &, uint64_t,
+                                  stats::Tally &d) noexcept {
         n = drop_runts(pkts, n, d);
         for (uint16_t i = 0; i < n; ++i) {
             auto *b = rte_pktmbuf_mtod(pkts[i], uint8_t *);

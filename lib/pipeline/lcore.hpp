@@ -9,6 +9,7 @@
 
 #include "config/options.hpp"
 #include "fwd/params.hpp"
+#include "host/echo.hpp"
 #include "pipeline/mapping.hpp"
 #include "pipeline/stop.hpp"
 #include "stats/counters.hpp"
@@ -29,6 +30,8 @@ struct StreamState {
     uint16_t rx_port;
     uint16_t rx_queue;
     fwd::FwdParams fwd;
+    host::PortHost host;         // echo: the rx port's identity (a copy, on this lcore)
+    host::NeighbourTable neigh;  // echo: learned on this stream's port by this lcore
     TxBuffer tx;
 };
 
@@ -37,8 +40,11 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
     unsigned lcore = 0;
     uint16_t burst = config::kDefaultBurst;
     uint16_t nb_streams = 0;
-    uint64_t drain_tsc = 0;  // flush partly filled tx buffers this often
+    uint64_t drain_tsc = 0;       // flush partly filled tx buffers this often
+    rte_mempool *pool = nullptr;  // where this lcore's rx queues take mbufs from
     stats::LcoreCounters counters;
+    host::EchoLcore echo;
+    host::UdpPorts udp_ports;
     StreamState streams[kMaxStreamsPerLcore];
 };
 
@@ -69,16 +75,28 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
     stats::LcoreCounters &c = ctx.counters;
     uint64_t pkts_total = 0, busy = 0, iterations = 0;
 
+    // Modes that are hosts announce themselves once (gratuitous ARP).
+    if constexpr (requires { Mode::announce(ctx.streams[0].fwd, uint16_t{0}, ctx.pool); }) {
+        for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
+            StreamState &st = ctx.streams[s];
+            if (rte_mbuf *m = Mode::announce(st.fwd, st.rx_queue, ctx.pool)) {
+                st.tx.pkts[st.tx.count++] = m;
+                flush(st.tx, c);
+                c.events[static_cast<size_t>(stats::Event::garp_sent)].add(1);
+            }
+        }
+    }
+
     while (!stop_requested()) {
         const uint64_t start = rte_rdtsc();
         uint32_t got = 0;
-        fwd::BurstDrops drops;
+        stats::Tally tally;
         for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
             StreamState &st = ctx.streams[s];
             const uint16_t n = rte_eth_rx_burst(st.rx_port, st.rx_queue, pkts, burst);
             if (n == 0) continue;
             got += n;
-            const uint16_t out = Mode::handle(pkts, n, st.fwd, drops);
+            const uint16_t out = Mode::handle(pkts, n, st.fwd, start, tally);
             TxBuffer &tx = st.tx;
             for (uint16_t i = 0; i < out; ++i)
                 tx.pkts[tx.count + i] = pkts[i];
@@ -88,8 +106,10 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
         ++iterations;
         if (got) {
             for (size_t r = 0; r < stats::kDropReasons; ++r)
-                if (drops.n[r]) [[unlikely]]
-                    c.drops[r].add(drops.n[r]);
+                if (tally.drop[r]) [[unlikely]]
+                    c.drops[r].add(tally.drop[r]);
+            for (size_t e = 0; e < stats::kEvents; ++e)
+                if (tally.event[e]) c.events[e].add(tally.event[e]);
             pkts_total += got;
             const uint64_t end = rte_rdtsc();
             busy += end - start;

@@ -44,6 +44,7 @@ std::string socket_name(int s) {
 Plan map_queues(const MapInput &in) {
     Plan plan;
     const size_t np = in.ports.size();
+    auto tx_index = [&](size_t pi) { return in.reply_on_rx_port ? pi : paired_index(pi, np); };
     if (np == 0) throw UsageError("no ports to forward on");
 
     // The polling lcores: the first --nb-cores workers; the main lcore when there is none.
@@ -151,11 +152,11 @@ Plan map_queues(const MapInput &in) {
     // Tx queue q of port P serves rx queue q of P's pair.
     plan.txq.assign(np, 0);
     for (size_t pi = 0; pi < np; ++pi) {
-        const uint16_t need = plan.rxq[paired_index(pi, np)];
+        const uint16_t need = plan.rxq[tx_index(pi)];
         if (in.txq && *in.txq < need)
             throw UsageError("--txq: expected at least " + std::to_string(need) +
                              " (one per rx queue of port " +
-                             std::to_string(in.ports[paired_index(pi, np)].id) +
+                             std::to_string(in.ports[tx_index(pi)].id) +
                              ", so no tx queue is shared), got " + std::to_string(*in.txq));
         plan.txq[pi] = in.txq.value_or(need);
         if (plan.txq[pi] > in.max_txq)
@@ -174,7 +175,7 @@ Plan map_queues(const MapInput &in) {
                 " polls port " + std::to_string(p.id) + " queue " + std::to_string(q) +
                 " on socket " + socket_name(p.socket) + ": cross-socket, expect lower performance");
         LcorePlan &lp = plan_for(l);
-        const size_t ti = paired_index(pi, np);
+        const size_t ti = tx_index(pi);
         lp.streams.push_back({p.id, q, in.ports[ti].id, q});
         if (lp.streams.size() > kMaxStreamsPerLcore)
             throw UsageError("--config: too many queues for lcore " + std::to_string(l.id) +

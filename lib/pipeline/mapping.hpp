@@ -61,6 +61,7 @@ struct MapInput {
     std::optional<uint16_t> rxq;                   // --rxq
     std::optional<uint16_t> txq;                   // --txq
     std::vector<config::QueueMapEntry> queue_map;  // --config
+    bool reply_on_rx_port = false;                 // echo: packets leave by the port they came in
     uint16_t max_rxq = 1024;                       // smallest device limit over the ports
     uint16_t max_txq = 1024;
 };

@@ -21,6 +21,7 @@
 #include "fwd/io.hpp"
 #include "fwd/mac.hpp"
 #include "fwd/macswap.hpp"
+#include "host/echo_mode.hpp"
 #include "io/mempool.hpp"
 #include "io/port.hpp"
 #include "pipeline/lcore.hpp"
@@ -33,8 +34,26 @@ namespace {
 
 constexpr uint64_t kDrainUs = 100;  // flush partly filled tx buffers after this long
 
+// ARP entries age out after this long (the kernel's gc_stale_time is 60 s; many hosts keep them
+// minutes).
+constexpr uint64_t kNeighbourAgeSeconds = 300;
+
 extern "C" void on_signal(int) {
     request_stop();
+}
+
+// The port's identity as a host, from --ip.
+host::PortHost port_host(const config::AppConfig &cfg, const io::Port &port) {
+    host::PortHost h;
+    std::copy(port.caps().mac.addr_bytes, port.caps().mac.addr_bytes + 6, h.mac);
+    for (const auto &a : cfg.ips) {
+        if (a.port != port.id()) continue;
+        h.has_ip = true;
+        h.ip = a.addr;
+        // RFC 3021: a /31 (or /32) has no subnet broadcast address.
+        h.bcast = a.len >= 31 ? 0xffffffffu : host::Ipv4Prefix{a.addr, a.len}.broadcast();
+    }
+    return h;
 }
 
 std::string mac_text(const rte_ether_addr &a) {
@@ -120,6 +139,8 @@ class Supervisor {
             ls.busy_cycles = l->counters.busy_cycles.get();
             for (size_t r = 0; r < stats::kDropReasons; ++r)
                 ls.drops[r] = l->counters.drops[r].get();
+            for (size_t e = 0; e < stats::kEvents; ++e)
+                ls.events[e] = l->counters.events[e].get();
             s.lcores.push_back(ls);
         }
         for (const auto &[socket, pool] : pools_)
@@ -211,6 +232,12 @@ int run(const config::AppConfig &cfg) {
     in.rxq = cfg.rxq;
     in.txq = cfg.txq;
     in.queue_map = cfg.queue_map;
+    in.reply_on_rx_port = cfg.mode == config::ForwardMode::echo;
+
+    for (const auto &a : cfg.ips)
+        if (std::find(fwd_ports.begin(), fwd_ports.end(), a.port) == fwd_ports.end())
+            throw UsageError("--ip: expected a forwarding port, got port " +
+                             std::to_string(a.port));
 
     for (const auto &p : cfg.eth_peers) {
         if (cfg.mode != config::ForwardMode::mac)
@@ -273,6 +300,17 @@ int run(const config::AppConfig &cfg) {
         for (uint16_t q = 0; q < p.nb_txq(); ++q)
             if (!tx_done.count({p.id(), q})) p.setup_tx_queue(q, in.main_lcore.socket);
     for (auto &p : ports) {
+        if (cfg.mode == config::ForwardMode::echo) {
+            bool has = false;
+            for (const auto &a : cfg.ips) {
+                if (a.port != p.id()) continue;
+                has = true;
+                C10M_LOG(INFO, "port %u: %s/%u", p.id(), host::ipv4_text(a.addr).c_str(), a.len);
+            }
+            if (!has)
+                C10M_LOG(WARNING, "port %u has no --ip: it will count and drop what it receives",
+                         p.id());
+        }
         p.start();
         const auto &c = p.caps();
         C10M_LOG(INFO,
@@ -293,6 +331,12 @@ int run(const config::AppConfig &cfg) {
         c.burst = cfg.burst;
         c.drain_tsc = drain_tsc;
         c.nb_streams = static_cast<uint16_t>(lp.streams.size());
+        c.pool = pools.at(lp.socket).get();
+        const uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc();
+        c.echo.icmp_error.configure(cfg.icmp_rate, config::kIcmpBurst, hz, now);
+        c.echo.icmp_echo.configure(cfg.icmp_echo_rate, config::kIcmpBurst, hz, now);
+        for (uint16_t p : cfg.udp_ports)
+            c.udp_ports.add(p);
         std::string desc;
         for (size_t i = 0; i < lp.streams.size(); ++i) {
             const auto &s = lp.streams[i];
@@ -306,6 +350,12 @@ int run(const config::AppConfig &cfg) {
             for (const auto &p : cfg.eth_peers)
                 if (p.port == s.tx_port)
                     std::copy(p.mac.begin(), p.mac.end(), st.fwd.peer.addr_bytes);
+            st.host = port_host(cfg, port_by_id(s.rx_port));
+            st.neigh.set_max_age(kNeighbourAgeSeconds * hz);
+            st.fwd.host = &st.host;
+            st.fwd.neigh = &st.neigh;
+            st.fwd.echo = &c.echo;
+            st.fwd.udp = &c.udp_ports;
             desc += " (" + std::to_string(s.rx_port) + "," + std::to_string(s.rx_queue) + ")->(" +
                     std::to_string(s.tx_port) + "," + std::to_string(s.tx_queue) + ")";
         }
@@ -325,6 +375,9 @@ int run(const config::AppConfig &cfg) {
             break;
         case config::ForwardMode::mac:
             launch<fwd::Mac>(ctxs, main_ctx, sup);
+            break;
+        case config::ForwardMode::echo:
+            launch<host::Echo>(ctxs, main_ctx, sup);
             break;
         case config::ForwardMode::macswap:
             launch<fwd::MacSwap>(ctxs, main_ctx, sup);

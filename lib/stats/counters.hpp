@@ -28,6 +28,28 @@ inline constexpr std::array<std::string_view, kDropReasons> kDropDescriptions = 
 #undef C10M_DROP
 };
 
+enum class Event : unsigned {
+#define C10M_EVENT(name, desc) name,
+#include "stats/events.def"
+#undef C10M_EVENT
+    count_
+};
+inline constexpr size_t kEvents = static_cast<size_t>(Event::count_);
+
+inline constexpr std::array<std::string_view, kEvents> kEventNames = {
+#define C10M_EVENT(name, desc) #name,
+#include "stats/events.def"
+#undef C10M_EVENT
+};
+
+// Counts of one burst, summed locally and added to the lcore's counters once.
+struct Tally {
+    uint16_t drop[kDropReasons] = {};
+    uint16_t event[kEvents] = {};
+    void add(Drop d) noexcept { ++drop[static_cast<size_t>(d)]; }
+    void add(Event e) noexcept { ++event[static_cast<size_t>(e)]; }
+};
+
 // A counter written by one lcore and read by the main lcore: relaxed atomics compile
 // to plain loads and stores on x86, so the owner pays nothing for the sharing.
 class Counter {
@@ -47,6 +69,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreCounters {
     Counter busy_cycles;  // TSC cycles spent in iterations that received packets
     Counter iterations;
     std::array<Counter, kDropReasons> drops;
+    std::array<Counter, kEvents> events;
     std::array<Counter, RTE_MAX_ETHPORTS> tx_full;  // per tx port: not taken by tx_burst
 };
 

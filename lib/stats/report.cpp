@@ -63,6 +63,8 @@ std::string format_text(const Sample &cur, const Sample *prev) {
         os << "  lcore " << l.lcore << ": pkts " << l.pkts << " cycles/pkt "
            << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0,
                     1);
+        for (size_t e = 0; e < kEvents; ++e)
+            if (l.events[e]) os << " " << kEventNames[e] << " " << l.events[e];
         for (size_t r = 0; r < kDropReasons; ++r)
             if (l.drops[r]) os << " drop_" << kDropNames[r] << " " << l.drops[r];
         os << "\n";
@@ -103,6 +105,9 @@ std::string format_json(const Sample &cur, const Sample *prev) {
            << ",\"pps\":" << fixed(rate(l.pkts, b ? b->pkts : 0, dt), 1) << ",\"drops\":{";
         for (size_t r = 0; r < kDropReasons; ++r)
             os << (r ? "," : "") << "\"" << kDropNames[r] << "\":" << l.drops[r];
+        os << "},\"events\":{";
+        for (size_t e = 0; e < kEvents; ++e)
+            os << (e ? "," : "") << "\"" << kEventNames[e] << "\":" << l.events[e];
         os << "}}";
         first = false;
     }

@@ -25,6 +25,7 @@ struct LcoreSample {
     uint64_t pkts = 0;
     uint64_t busy_cycles = 0;
     std::array<uint64_t, kDropReasons> drops{};
+    std::array<uint64_t, kEvents> events{};
 };
 
 struct PoolSample {

@@ -30,19 +30,19 @@ TEST(Modes, IoLeavesEveryByte) {
     TestPool pool;
     rte_mbuf *pkts[3] = {pool.frame(test_frame(46)), pool.frame(test_frame(0)),
                          pool.frame({0x01, 0x02})};
-    fwd::BurstDrops d;
-    EXPECT_EQ(fwd::Io::handle(pkts, 3, params(), d), 3);
+    stats::Tally d;
+    EXPECT_EQ(fwd::Io::handle(pkts, 3, params(), 0, d), 3);
     EXPECT_EQ(bytes_of(pkts[0]), test_frame(46));
     EXPECT_EQ(bytes_of(pkts[2]), (std::vector<uint8_t>{0x01, 0x02}));  // io never reads the data
-    EXPECT_EQ(d.n[0], 0);
+    EXPECT_EQ(d.drop[0], 0);
     free_all(pkts, 3);
 }
 
 TEST(Modes, MacSetsSourceToTxPortAndDestinationToPeer) {
     TestPool pool;
     rte_mbuf *pkts[2] = {pool.frame(test_frame(50, 9)), pool.frame(test_frame(0))};
-    fwd::BurstDrops d;
-    ASSERT_EQ(fwd::Mac::handle(pkts, 2, params(), d), 2);
+    stats::Tally d;
+    ASSERT_EQ(fwd::Mac::handle(pkts, 2, params(), 0, d), 2);
     for (auto *m : pkts) {
         auto b = bytes_of(m);
         EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.begin() + 6),
@@ -60,14 +60,14 @@ TEST(Modes, MacSetsSourceToTxPortAndDestinationToPeer) {
 TEST(Modes, MacSwapSwapsOnlyTheAddresses) {
     TestPool pool;
     rte_mbuf *pkts[1] = {pool.frame(test_frame(100, 3))};
-    fwd::BurstDrops d;
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), d), 1);
+    stats::Tally d;
+    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
     auto want = test_frame(100, 3);
     for (int i = 0; i < 6; ++i)
         std::swap(want[i], want[i + 6]);
     EXPECT_EQ(bytes_of(pkts[0]), want);
     // Twice is the identity.
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), d), 1);
+    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
     EXPECT_EQ(bytes_of(pkts[0]), test_frame(100, 3));
     free_all(pkts, 1);
 }
@@ -77,10 +77,10 @@ TEST(Modes, RuntsAreCountedDroppedAndFreed) {
     const unsigned base = pool.in_use();
     rte_mbuf *pkts[5] = {pool.frame({1, 2, 3}), pool.frame(test_frame(10, 1)), pool.frame({}),
                          pool.frame(std::vector<uint8_t>(13, 0xee)), pool.frame(test_frame(0, 2))};
-    fwd::BurstDrops d;
-    const uint16_t n = fwd::MacSwap::handle(pkts, 5, params(), d);
+    stats::Tally d;
+    const uint16_t n = fwd::MacSwap::handle(pkts, 5, params(), 0, d);
     ASSERT_EQ(n, 2);
-    EXPECT_EQ(d.n[static_cast<size_t>(stats::Drop::runt)], 3);
+    EXPECT_EQ(d.drop[static_cast<size_t>(stats::Drop::runt)], 3);
     EXPECT_EQ(pool.in_use(), base + 2);  // the three runts went back to the pool
     // Survivors keep their order.
     auto want = test_frame(10, 1);
@@ -91,9 +91,9 @@ TEST(Modes, RuntsAreCountedDroppedAndFreed) {
     free_all(pkts, n);
 
     rte_mbuf *more[2] = {pool.frame({1}), pool.frame(test_frame(1))};
-    fwd::BurstDrops d2;
-    ASSERT_EQ(fwd::Mac::handle(more, 2, params(), d2), 1);
-    EXPECT_EQ(d2.n[static_cast<size_t>(stats::Drop::runt)], 1);
+    stats::Tally d2;
+    ASSERT_EQ(fwd::Mac::handle(more, 2, params(), 0, d2), 1);
+    EXPECT_EQ(d2.drop[static_cast<size_t>(stats::Drop::runt)], 1);
     free_all(more, 1);
 }
 
@@ -103,11 +103,116 @@ TEST(Modes, MultiSegmentFrameRewritesFirstSegment) {
     rte_mbuf *tail = pool.frame(std::vector<uint8_t>(100, 0x55));
     ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
     rte_mbuf *pkts[1] = {head};
-    fwd::BurstDrops d;
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), d), 1);
+    stats::Tally d;
+    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
     EXPECT_EQ(rte_pktmbuf_pkt_len(head), 124u);
     EXPECT_EQ(bytes_of(head)[0], 0x02);
     EXPECT_EQ(bytes_of(head)[5], 0x02);
     EXPECT_EQ(bytes_of(head)[11], 0x01);
     free_all(pkts, 1);
+}
+
+// ---- echo: the mbuf side (the frame logic has its own unit tests) ----
+
+#include "host/echo_mode.hpp"
+
+namespace {
+
+struct EchoFixture {
+    host::PortHost ph;
+    host::UdpPorts udp;
+    host::EchoLcore lc;
+    host::NeighbourTable nt;
+    fwd::FwdParams p{};
+    EchoFixture() {
+        ph.has_ip = true;
+        ph.ip = 0xc6120001;
+        ph.bcast = 0xc61200ff;
+        const uint8_t mac[6] = {0x02, 0xc1, 0x0a, 0, 0, 1};
+        std::copy(mac, mac + 6, ph.mac);
+        udp.add(7);
+        p.host = &ph;
+        p.udp = &udp;
+        p.echo = &lc;
+        p.neigh = &nt;
+    }
+};
+
+// An ICMP echo request from 198.18.0.2 to 198.18.0.1, padded to 60 bytes.
+std::vector<uint8_t> ping_frame() {
+    std::vector<uint8_t> f = {0x02, 0xc1, 0x0a, 0,  0, 1,  0x02, 0,   0,   0,  0,  2,
+                              0x08, 0x00, 0x45, 0,  0, 32, 0,    1,   0,   0,  64, 1,
+                              0,    0,    198,  18, 0, 2,  198,  18,  0,   1,  8,  0,
+                              0,    0,    0,    1,  0, 1,  'p',  'i', 'n', 'g'};
+    uint32_t s = 0;
+    for (int i = 14; i < 34; i += 2)
+        s += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    f[24] = static_cast<uint8_t>(~s >> 8);
+    f[25] = static_cast<uint8_t>(~s);
+    s = 0;
+    for (size_t i = 34; i < f.size(); i += 2)
+        s += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    f[36] = static_cast<uint8_t>(~s >> 8);
+    f[37] = static_cast<uint8_t>(~s);
+    f.resize(60, 0);
+    return f;
+}
+
+}  // namespace
+
+TEST(EchoMode, RepliesInTheSameMbufTrimmedWithRxFlagsCleared) {
+    TestPool pool;
+    EchoFixture fx;
+    rte_mbuf *m = pool.frame(ping_frame());
+    rte_mbuf *orig = m;
+    m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+    rte_mbuf *pkts[1] = {m};
+    stats::Tally t;
+    ASSERT_EQ(host::Echo::handle(pkts, 1, fx.p, 0, t), 1);
+    EXPECT_EQ(pkts[0], orig) << "zero copy";
+    EXPECT_EQ(rte_pktmbuf_data_len(m), 46);
+    EXPECT_EQ(rte_pktmbuf_pkt_len(m), 46u);
+    EXPECT_EQ(m->ol_flags & (RTE_MBUF_F_RX_IP_CKSUM_MASK | RTE_MBUF_F_RX_L4_CKSUM_MASK), 0u);
+    EXPECT_EQ(bytes_of(m)[34], 0) << "echo reply";
+    EXPECT_EQ(t.event[static_cast<size_t>(stats::Event::icmp_echo_reply)], 1);
+    rte_pktmbuf_free(m);
+}
+
+TEST(EchoMode, DropsAreFreedAndCountedAndTheBurstCompacted) {
+    TestPool pool;
+    EchoFixture fx;
+    const unsigned base = pool.in_use();
+    auto bad = ping_frame();
+    bad[40] ^= 0xff;  // ICMP checksum
+    rte_mbuf *head = pool.frame(ping_frame());
+    ASSERT_EQ(rte_pktmbuf_chain(head, pool.frame({1, 2, 3})), 0);
+    rte_mbuf *pkts[4] = {pool.frame(bad), pool.frame(ping_frame()), head, pool.frame({1, 2})};
+    rte_mbuf *good = pkts[1];
+    stats::Tally t;
+    ASSERT_EQ(host::Echo::handle(pkts, 4, fx.p, 0, t), 1);
+    EXPECT_EQ(pkts[0], good);
+    EXPECT_EQ(t.drop[static_cast<size_t>(stats::Drop::icmp_bad_checksum)], 1);
+    EXPECT_EQ(t.drop[static_cast<size_t>(stats::Drop::multi_segment)], 1);
+    EXPECT_EQ(t.drop[static_cast<size_t>(stats::Drop::runt)], 1);
+    EXPECT_EQ(pool.in_use(), base + 1);
+    rte_pktmbuf_free(good);
+}
+
+TEST(EchoMode, AnnouncesOnQueueZeroOnly) {
+    TestPool pool;
+    EchoFixture fx;
+    EXPECT_EQ(host::Echo::announce(fx.p, 1, pool.get()), nullptr);
+    rte_mbuf *m = host::Echo::announce(fx.p, 0, pool.get());
+    ASSERT_NE(m, nullptr);
+    auto b = bytes_of(m);
+    ASSERT_EQ(b.size(), 42u);
+    EXPECT_EQ(b[12], 0x08);
+    EXPECT_EQ(b[13], 0x06);
+    rte_pktmbuf_free(m);
+    fx.ph.has_ip = false;
+    EXPECT_EQ(host::Echo::announce(fx.p, 0, pool.get()), nullptr);
 }

@@ -229,3 +229,15 @@ TEST(Mapping, Errors) {
         e.queue_map.push_back({0, q, 1});
     EXPECT_EQ(error_of(e), "--config: too many queues for lcore 1, expected at most 16");
 }
+
+TEST(Mapping, EchoRepliesLeaveByTheRxPort) {
+    auto in = two_sockets();
+    in.ports = {{0, 0}, {1, 0}};
+    in.rxq = 2;
+    in.nb_cores = 2;
+    in.reply_on_rx_port = true;
+    auto p = map_queues(in);
+    EXPECT_EQ(plan_of(p, 1)->streams, (std::vector<Stream>{{0, 0, 0, 0}, {1, 0, 1, 0}}));
+    EXPECT_EQ(plan_of(p, 2)->streams, (std::vector<Stream>{{0, 1, 0, 1}, {1, 1, 1, 1}}));
+    EXPECT_EQ(p.txq, (std::vector<uint16_t>{2, 2}));
+}

@@ -145,7 +145,8 @@ TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
         {{"--total-num-mbufs=10"},
          "--total-num-mbufs: expected an integer in 1024..67108864, got '10'"},
         {{"--mbuf-size=100"}, "--mbuf-size: expected an integer in 320..65535, got '100'"},
-        {{"--forward-mode=bogus"}, "--forward-mode: expected one of io, mac, macswap, got 'bogus'"},
+        {{"--forward-mode=bogus"},
+         "--forward-mode: expected one of io, mac, macswap, echo, got 'bogus'"},
         {{"--portmask=0"},
          "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0'"},
         {{"--portmask=0xzz"},
@@ -262,4 +263,49 @@ TEST(Options, ParseMac) {
     EXPECT_FALSE(parse_mac("00:1b:21:aa:0f"));
     EXPECT_FALSE(parse_mac("00-1b-21-aa-0f-ff"));
     EXPECT_FALSE(parse_mac("00:1b:21:aa:0f:fg"));
+}
+
+TEST(Options, EchoFlags) {
+    auto c = parse({"--forward-mode=echo", "--ip=198.18.0.1/24", "--ip", "1:198.18.1.1/30",
+                    "--udp-port=7", "--udp-port=5001", "--icmp-rate=10", "--icmp-echo-rate=500"});
+    EXPECT_EQ(c.mode, ForwardMode::echo);
+    ASSERT_EQ(c.ips.size(), 2u);
+    EXPECT_EQ(c.ips[0], (IpAssign{0, 0xc6120001, 24}));
+    EXPECT_EQ(c.ips[1], (IpAssign{1, 0xc6120101, 30}));
+    EXPECT_EQ(c.udp_ports, (std::vector<uint16_t>{7, 5001}));
+    EXPECT_EQ(c.icmp_rate, 10u);
+    EXPECT_EQ(c.icmp_echo_rate, 500u);
+    auto d = parse({"--forward-mode=echo", "--ip=198.18.0.1/32"});
+    EXPECT_EQ(d.udp_ports, (std::vector<uint16_t>{7}));
+    EXPECT_EQ(d.icmp_rate, 1000u);
+    EXPECT_EQ(d.icmp_echo_rate, 0u);
+    EXPECT_EQ(parse({"--forward-mode=echo", "--ip=198.18.0.0/31"}).ips[0].len, 31);  // RFC 3021
+}
+
+TEST(Options, EchoFlagErrors) {
+    const std::string ip_expected =
+        "--ip: expected [PORT:]ADDR/LEN, e.g. 198.18.0.1/24 or 1:198.18.1.1/24 (a unicast address, "
+        "LEN 1..32, port "
+        "below 32), got '";
+    for (const char *bad :
+         {"198.18.0.1", "198.18.0.1/0", "198.18.0.1/33", "198.18.0/24", "198.18.0.256/24",
+          "198.18.0.01/24", "32:198.18.0.1/24", "x:198.18.0.1/24", "127.0.0.1/8", "0.0.0.0/8",
+          "224.0.0.1/4", "198.18.0.255/24", "198.18.0.0/24", "198.18.0.1/24x"})
+        EXPECT_EQ(error_of({"--forward-mode=echo", std::string("--ip=") + bad}),
+                  ip_expected + bad + "'")
+            << bad;
+    EXPECT_EQ(error_of({"--forward-mode=echo"}),
+              "--ip: expected an address for --forward-mode=echo, e.g. --ip 198.18.0.1/24");
+    EXPECT_EQ(error_of({"--forward-mode=echo", "--ip=198.18.0.1/24", "--ip=0:198.18.0.2/24"}),
+              "--ip: expected one address per port, got two for port 0");
+    EXPECT_EQ(error_of({"--forward-mode=echo", "--ip=198.18.0.1/24", "--udp-port=0"}),
+              "--udp-port: expected an integer in 1..65535, got '0'");
+    EXPECT_EQ(error_of({"--forward-mode=echo", "--ip=198.18.0.1/24", "--icmp-rate=-5"}),
+              "--icmp-rate: expected an integer in 0..100000000, got '-5'");
+    for (const char *flag :
+         {"--ip=198.18.0.1/24", "--udp-port=7", "--icmp-rate=5", "--icmp-echo-rate=5"}) {
+        const std::string name = std::string(flag).substr(0, std::string(flag).find('='));
+        EXPECT_EQ(error_of({"--forward-mode=macswap", flag}),
+                  name + ": expected only with --forward-mode=echo, the mode that uses it");
+    }
 }

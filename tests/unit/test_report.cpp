@@ -1,6 +1,8 @@
 // Stats formatting: text and one-JSON-object-per-line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "stats/report.hpp"
 
 using namespace c10m::stats;
@@ -35,16 +37,30 @@ Sample sample(double t, uint64_t rx, bool final = false) {
 TEST(Report, Json) {
     auto a = sample(1.0, 1000);
     auto b = sample(2.0, 3000);
-    EXPECT_EQ(
-        format_json(b, &a),
-        "{\"t\":2.000,\"final\":false,\"mode\":\"macswap\",\"ports\":[{\"port\":0,\"name\":\"net_"
-        "\\\"x\","
-        "\"rx\":3000,\"tx\":2999,\"rx_bytes\":0,\"tx_bytes\":0,\"rx_pps\":2000.0,\"tx_pps\":2000.0,"
-        "\"drops\":{\"rx_missed\":2,\"rx_nombuf\":3,\"rx_errors\":0,\"tx_full\":1,\"tx_errors\":4}}"
-        "],"
-        "\"lcores\":[{\"lcore\":1,\"pkts\":3000,\"busy_cycles\":120000,\"cycles_per_pkt\":40.00,"
-        "\"pps\":2000.0,\"drops\":{\"runt\":5}}],"
-        "\"mempools\":[{\"name\":\"c10m_s0\",\"socket\":0,\"size\":4095,\"in_use\":12}]}\n");
+    b.lcores[0].events[static_cast<size_t>(Event::udp_echo_reply)] = 7;
+    const std::string j = format_json(b, &a);
+    EXPECT_EQ(j.rfind("{\"t\":2.000,\"final\":false,\"mode\":\"macswap\",\"ports\":[{\"port\":0,"
+                      "\"name\":\"net_"
+                      "\\\"x\",\"rx\":3000,\"tx\":2999,\"rx_bytes\":0,\"tx_bytes\":0,\"rx_pps\":"
+                      "2000.0,\"tx_pps\":2000.0,"
+                      "\"drops\":{\"rx_missed\":2,\"rx_nombuf\":3,\"rx_errors\":0,\"tx_full\":1,"
+                      "\"tx_errors\":4}}],"
+                      "\"lcores\":[{\"lcore\":1,\"pkts\":3000,\"busy_cycles\":120000,\"cycles_per_"
+                      "pkt\":40.00,"
+                      "\"pps\":2000.0,\"drops\":{\"runt\":5,",
+                      0),
+              0u)
+        << j;
+    // Every drop reason and every event appears by name, zero or not.
+    for (auto name : kDropNames)
+        EXPECT_NE(j.find("\"" + std::string(name) + "\":"), std::string::npos) << name;
+    for (auto name : kEventNames)
+        EXPECT_NE(j.find("\"" + std::string(name) + "\":"), std::string::npos) << name;
+    EXPECT_NE(j.find("\"udp_echo_reply\":7"), std::string::npos);
+    EXPECT_NE(
+        j.find("\"mempools\":[{\"name\":\"c10m_s0\",\"socket\":0,\"size\":4095,\"in_use\":12}]}\n"),
+        std::string::npos);
+    EXPECT_EQ(std::count(j.begin(), j.end(), '\n'), 1);
 }
 
 TEST(Report, TextNamesEveryDropReason) {
