@@ -46,17 +46,16 @@ int main(int argc, char **argv) {
         }
         const auto &cfg = parsed.cfg;
 
-        // --iface IF: an AF_PACKET port, added as a vdev before the EAL probes.
+        // --iface IF: checked before the EAL starts, attached after.
         uint16_t qpairs = cfg.rxq.value_or(1);
         for (const auto &e : cfg.queue_map)
             qpairs = std::max<uint16_t>(qpairs, static_cast<uint16_t>(e.queue + 1));
         if (!cfg.ifaces.empty() && cfg.txq && *cfg.txq != qpairs)
             throw UsageError(
                 "--txq: expected " + std::to_string(qpairs) +
-                " (the rx queue count) with --iface: AF_PACKET spreads received frames over "
-                "every queue pair, so each needs an rx queue, got " +
+                " (the rx queue count) with --iface: AF_PACKET and AF_XDP spread received "
+                "frames over every queue, so each needs an rx queue, got " +
                 std::to_string(*cfg.txq));
-        unsigned index = 0;
         for (const auto &ifname : cfg.ifaces) {
             if (!io::iface_exists(ifname))
                 throw UsageError("--iface: expected an existing network interface, got '" + ifname +
@@ -66,11 +65,20 @@ int main(int argc, char **argv) {
                     "--iface: '" + ifname +
                     "' carries the default route; taking it over would cut this host off the "
                     "network (add --iface-force to do it anyway)");
-            split.eal.push_back("--vdev=" + io::af_packet_vdev(ifname, index++, qpairs));
         }
 
         io::Eal eal(split.eal);
-        return pipeline::run(cfg);
+        // --iface ports are hot-plugged once the EAL runs, so that auto can try AF_XDP
+        // and fall back to AF_PACKET; they take the port ids after the EAL's own.
+        auto iface_ports = io::attach_ifaces(cfg.ifaces, cfg.iface_pmd, qpairs);
+        for (;;) {
+            try {
+                return pipeline::run(cfg);
+            } catch (const io::AfXdpUnavailable &e) {
+                // Everything run() set up is torn down by now; swap the port and retry.
+                io::fall_back_to_af_packet(iface_ports, e);
+            }
+        }
     } catch (const UsageError &e) {
         return usage_error(e.what());
     } catch (const SetupError &e) {

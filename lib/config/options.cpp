@@ -127,6 +127,10 @@ po::options_description make_description() {
          "add a port on a Linux interface through the AF_PACKET PMD (net_af_packet), one "
          "queue pair per rx queue; repeatable")
         ("iface-force", "allow --iface on an interface that carries the default route")
+        ("iface-pmd", s()->value_name("PMD"),
+         "auto | af_xdp | af_packet (default auto): the PMD for --iface ports. auto uses "
+         "AF_XDP (net_af_xdp) where the interface accepts an XDP program and falls back to "
+         "AF_PACKET (net_af_packet), which works everywhere, saying which and why")
         ("duration", s()->value_name("SEC"), "stop by itself after SEC seconds (default 0 = run until SIGINT/SIGTERM)")
         ("config-file", s()->value_name("FILE"), "read options from an INI file (name = value, same names as these flags; the command line wins)");
     // clang-format on
@@ -390,6 +394,18 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
         }
     }
     c.iface_force = vm.count("iface-force") > 0;
+    if (auto s = str("iface-pmd")) {
+        if (c.ifaces.empty())
+            throw UsageError("--iface-pmd: expected only with --iface, the ports it applies to");
+        if (*s == "auto")
+            c.iface_pmd = IfacePmd::automatic;
+        else if (*s == "af_xdp")
+            c.iface_pmd = IfacePmd::af_xdp;
+        else if (*s == "af_packet")
+            c.iface_pmd = IfacePmd::af_packet;
+        else
+            fail("iface-pmd", "one of auto, af_xdp, af_packet", *s);
+    }
     if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
 
     const bool echo = c.mode == ForwardMode::echo;

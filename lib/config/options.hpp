@@ -11,6 +11,7 @@ namespace c10m::config {
 
 enum class ForwardMode { io, mac, macswap, echo };
 enum class StatsFormat { text, json };
+enum class IfacePmd { automatic, af_xdp, af_packet };
 
 std::string_view to_string(ForwardMode m);
 
@@ -42,22 +43,23 @@ inline constexpr uint16_t kDefaultBurst = 32;
 inline constexpr uint32_t kDefaultMbufSize = 2176;  // 2048 data + 128 headroom
 
 struct AppConfig {
-    std::optional<uint64_t> portmask;         // --portmask (hex); unset = every port
-    std::optional<unsigned> nb_cores;         // --nb-cores; unset = every worker lcore
-    std::optional<uint16_t> rxq;              // --rxq; unset = 1, or from --config
-    std::optional<uint16_t> txq;              // --txq; unset = as many as needed
-    uint16_t rxd = 0;                         // --rxd; 0 = the PMD's preferred size
-    uint16_t txd = 0;                         // --txd
-    uint16_t burst = kDefaultBurst;           // --burst
-    ForwardMode mode = ForwardMode::io;       // --forward-mode
-    std::vector<EthPeer> eth_peers;           // --eth-peer
-    std::optional<uint32_t> total_num_mbufs;  // --total-num-mbufs (per pool)
-    uint32_t mbuf_size = kDefaultMbufSize;    // --mbuf-size (data room incl. headroom)
-    double stats_period = 1.0;                // --stats-period; 0 = only at exit
-    std::vector<QueueMapEntry> queue_map;     // --config
-    std::vector<std::string> ifaces;          // --iface
-    bool iface_force = false;                 // --iface-force
-    double duration = 0;                      // --duration; 0 = until SIGINT/SIGTERM
+    std::optional<uint64_t> portmask;          // --portmask (hex); unset = every port
+    std::optional<unsigned> nb_cores;          // --nb-cores; unset = every worker lcore
+    std::optional<uint16_t> rxq;               // --rxq; unset = 1, or from --config
+    std::optional<uint16_t> txq;               // --txq; unset = as many as needed
+    uint16_t rxd = 0;                          // --rxd; 0 = the PMD's preferred size
+    uint16_t txd = 0;                          // --txd
+    uint16_t burst = kDefaultBurst;            // --burst
+    ForwardMode mode = ForwardMode::io;        // --forward-mode
+    std::vector<EthPeer> eth_peers;            // --eth-peer
+    std::optional<uint32_t> total_num_mbufs;   // --total-num-mbufs (per pool)
+    uint32_t mbuf_size = kDefaultMbufSize;     // --mbuf-size (data room incl. headroom)
+    double stats_period = 1.0;                 // --stats-period; 0 = only at exit
+    std::vector<QueueMapEntry> queue_map;      // --config
+    std::vector<std::string> ifaces;           // --iface
+    bool iface_force = false;                  // --iface-force
+    IfacePmd iface_pmd = IfacePmd::automatic;  // --iface-pmd
+    double duration = 0;                       // --duration; 0 = until SIGINT/SIGTERM
     StatsFormat stats_format = StatsFormat::text;
     std::string config_file;  // --config-file
     // echo mode

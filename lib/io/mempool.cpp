@@ -39,7 +39,8 @@ Mempool::Mempool(const std::string &name, uint32_t n, unsigned cache, uint32_t d
                          "; reserve more hugepages (hugepages/setup) or lower --total-num-mbufs");
 }
 
-Mempool::Mempool(Mempool &&o) noexcept : pool_(o.pool_), socket_(o.socket_), size_(o.size_) {
+Mempool::Mempool(Mempool &&o) noexcept
+    : pool_(o.pool_), socket_(o.socket_), size_(o.size_), baseline_(o.baseline_) {
     o.pool_ = nullptr;
 }
 

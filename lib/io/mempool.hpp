@@ -38,11 +38,16 @@ class Mempool {
     int socket() const { return socket_; }
     uint32_t size() const { return size_; }
     unsigned in_use() const;
+    // What the ports hold once started (rx rings filled, AF_XDP fill queues): the
+    // level in-use returns to when nothing is in flight.
+    void mark_baseline() { baseline_ = in_use(); }
+    unsigned baseline() const { return baseline_; }
 
   private:
     rte_mempool *pool_ = nullptr;
     int socket_;
     uint32_t size_;
+    unsigned baseline_ = 0;
 };
 
 }  // namespace c10m::io

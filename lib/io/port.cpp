@@ -1,5 +1,6 @@
 #include "io/port.hpp"
 
+#include <rte_dev.h>
 #include <rte_ethdev.h>
 
 #include <cstring>
@@ -57,6 +58,7 @@ Port::Port(uint16_t id, uint16_t nb_rxq, uint16_t nb_txq, uint16_t rxd, uint16_t
     int ret = rte_eth_dev_info_get(id, &info);
     if (ret != 0) port_fail(id, "cannot read device info", ret);
 
+    device_ = info.device;
     rte_eth_conf conf{};
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
     if (nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
@@ -103,6 +105,8 @@ Port::Port(Port &&o) noexcept
       rss_(o.rss_),
       started_(o.started_),
       open_(o.open_),
+      detach_(o.detach_),
+      device_(o.device_),
       caps_(std::move(o.caps_)),
       rss_key_(std::move(o.rss_key_)) {
     o.open_ = false;
@@ -149,6 +153,7 @@ void Port::close() {
     if (open_) {
         rte_eth_dev_close(id_);
         open_ = false;
+        if (detach_ && device_) rte_dev_remove(device_);
     }
 }
 

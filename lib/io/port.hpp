@@ -7,6 +7,7 @@
 #include <vector>
 
 struct rte_mempool;
+struct rte_device;
 
 namespace c10m::io {
 
@@ -44,7 +45,10 @@ class Port {
     void setup_tx_queue(uint16_t q, int socket);
     void start();
     void stop();   // idempotent
-    void close();  // idempotent; stops first
+    void close();  // idempotent; stops first; detaches the device too when asked
+    // Remove the device from the bus on close (for devices c10m hot-plugged itself:
+    // some PMDs, net_af_xdp among them, give back their mbufs only then).
+    void detach_on_close() { detach_ = true; }
 
     uint16_t id() const { return id_; }
     uint16_t nb_rxd() const { return nb_rxd_; }
@@ -61,6 +65,8 @@ class Port {
     bool rss_ = false;
     bool started_ = false;
     bool open_ = false;
+    bool detach_ = false;
+    rte_device *device_ = nullptr;
     PortCaps caps_;
     std::vector<uint8_t> rss_key_;
 };

@@ -71,7 +71,7 @@ std::string format_text(const Sample &cur, const Sample *prev) {
     }
     for (const auto &m : cur.pools)
         os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
-           << " of " << m.size << "\n";
+           << " of " << m.size << " (ports hold " << m.baseline << ")\n";
     return os.str();
 }
 
@@ -116,7 +116,7 @@ std::string format_json(const Sample &cur, const Sample *prev) {
     for (const auto &m : cur.pools) {
         os << (first ? "" : ",") << "{\"name\":\"" << json_escape(m.name)
            << "\",\"socket\":" << m.socket << ",\"size\":" << m.size << ",\"in_use\":" << m.in_use
-           << "}";
+           << ",\"baseline\":" << m.baseline << "}";
         first = false;
     }
     os << "]}\n";

@@ -33,6 +33,7 @@ struct PoolSample {
     int socket = 0;
     uint64_t size = 0;
     uint64_t in_use = 0;
+    uint64_t baseline = 0;  // in use once the ports started, before any traffic
 };
 
 struct Sample {

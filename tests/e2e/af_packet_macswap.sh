@@ -19,7 +19,7 @@ veth_pair "$SRV" srv0 "$CLI" cli0
 LOG=$C10M_TMP/c10m.err
 OUT=$C10M_TMP/c10m.out
 ip netns exec "$SRV" timeout -s INT 60 "$C10M" --no-pci --in-memory -l 0 --file-prefix "c10m-e2e-$$" \
-    --log-level=lib.eal:error -- --iface srv0 --forward-mode macswap --stats-format json --stats-period 1 \
+    --log-level=lib.eal:error -- --iface srv0 --iface-pmd af_packet --forward-mode macswap --stats-format json --stats-period 1 \
     >"$OUT" 2>"$LOG" &
 PID=$!
 C10M_PIDS+=("$PID")

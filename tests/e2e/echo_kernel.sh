@@ -25,10 +25,11 @@ netns_add "$CLI"
 EAL=(--no-pci --in-memory -l 0 --file-prefix "c10m-echo-$$" --log-level=lib.eal:error)
 APP=(--forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 0)
 case "$KIND" in
-    afpacket)
+    afpacket | afxdp)
         veth_pair "$SRV" srv0 "$CLI" cli0
         CLIIF=cli0
-        PORT=(-- --iface srv0)
+        PORT=(-- --iface srv0 --iface-pmd "${KIND/afpacket/af_packet}")
+        PORT=("${PORT[@]/afxdp/af_xdp}")
         ;;
     tap)
         ip netns exec "$SRV" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -36,7 +37,7 @@ case "$KIND" in
         CLIIF=c10mtap0
         PORT=(--vdev "net_tap0,iface=$CLIIF" --)
         ;;
-    *) echo "KIND: expected afpacket or tap, got '$KIND'"; exit 2 ;;
+    *) echo "KIND: expected afpacket, afxdp or tap, got '$KIND'"; exit 2 ;;
 esac
 
 OUT=$C10M_TMP/c10m.out
@@ -53,7 +54,7 @@ if [ "$KIND" = tap ]; then
 fi
 ip -n "$CLI" addr add "$CLI_IP/24" dev "$CLIIF"
 sleep 0.5
-echo "c10m ($KIND) at $SRV_IP, MAC $SRV_MAC; client interface $CLIIF"
+echo "c10m ($KIND, port $(grep -oE 'port 0 \([a-z_0-9]+' "$LOG" | cut -d'(' -f2)) at $SRV_IP, MAC $SRV_MAC; client interface $CLIIF"
 
 inns() { ip netns exec "$CLI" "$@"; }
 
@@ -76,10 +77,11 @@ sys.exit(1)"
 
 EXPECTED=$(inns timeout 60 /usr/bin/python3 "$HERE/hostile.py" "$CLIIF" "$SRV_MAC" "$SRV_IP" "$CLI_IP" 3)
 check "hostile battery sent" test -n "$EXPECTED"
-# Jumbo frames: 8000-byte UDP datagrams in single frames (MTU raised for the moment).
+# Jumbo frames: 8000-byte UDP datagrams in single frames (MTU raised for the moment;
+# a veth with an XDP program refuses an MTU that large, so not on AF_XDP).
 [ "$KIND" = afpacket ] && ip -n "$SRV" link set srv0 mtu 9000
-ip -n "$CLI" link set "$CLIIF" mtu 9000
-check "3 jumbo frames sent" inns /usr/bin/python3 -c "
+[ "$KIND" != afxdp ] && ip -n "$CLI" link set "$CLIIF" mtu 9000
+[ "$KIND" != afxdp ] && check "3 jumbo frames sent" inns /usr/bin/python3 -c "
 import socket
 from scapy.all import Ether, IP, UDP, Raw, raw
 cli_mac = open('/sys/class/net/$CLIIF/address').read().strip()
@@ -112,7 +114,7 @@ for l in s["lcores"]:
 # Jumbo frames: AF_PACKET hands over the first 1982 bytes (ip_truncated); the tap PMD,
 # with no scatter offload asked for, drops them itself (the port's rx_errors).
 jumbo = drops.get("ip_truncated", 0) + drops.get("multi_segment", 0) - want["ip_truncated"] + p["drops"]["rx_errors"]
-if jumbo < 3: errs.append(f"jumbo frames: {jumbo} counted of 3")
+if jumbo < 3 and sys.argv[3] != "afxdp": errs.append(f"jumbo frames: {jumbo} counted of 3")
 for reason, n in want.items():
     if reason == "garbage": continue
     if drops.get(reason, 0) < n: errs.append(f"{reason}: counted {drops.get(reason, 0)}, sent {n}")
@@ -122,7 +124,10 @@ if handled != p["rx"]: errs.append(f"rx {p['rx']} but drops+replies account for 
 if p["tx"] != answered + events["garp_sent"]: errs.append(f"tx {p['tx']} != replies {answered} + garp {events['garp_sent']}")
 if any(v for k, v in p["drops"].items() if k != "rx_errors") or p["drops"]["rx_errors"] > 3:
     errs.append(f"port drops {p['drops']}")
-if any(m["in_use"] for m in s["mempools"]): errs.append(f"mbufs in use at exit {s['mempools']}")
+# Back to 0; net_af_xdp keeps its fill queue's mbufs and the unpulled part of its
+# completion ring (at most 2048) on close: c10m itself exits 1 beyond that.
+if any(m["in_use"] > (m["baseline"] + 2048 if sys.argv[3] == "afxdp" else 0) for m in s["mempools"]):
+    errs.append(f"mbufs in use at exit {s['mempools']}")
 print("  rx", p["rx"], "tx", p["tx"], "events", {k: v for k, v in events.items() if v})
 print("  drops", {k: v for k, v in drops.items() if v})
 for e in errs: print("  ", e)

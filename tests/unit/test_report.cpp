@@ -57,9 +57,9 @@ TEST(Report, Json) {
     for (auto name : kEventNames)
         EXPECT_NE(j.find("\"" + std::string(name) + "\":"), std::string::npos) << name;
     EXPECT_NE(j.find("\"udp_echo_reply\":7"), std::string::npos);
-    EXPECT_NE(
-        j.find("\"mempools\":[{\"name\":\"c10m_s0\",\"socket\":0,\"size\":4095,\"in_use\":12}]}\n"),
-        std::string::npos);
+    EXPECT_NE(j.find("\"mempools\":[{\"name\":\"c10m_s0\",\"socket\":0,\"size\":4095,\"in_use\":12,"
+                     "\"baseline\":0}]}\n"),
+              std::string::npos);
     EXPECT_EQ(std::count(j.begin(), j.end(), '\n'), 1);
 }
 
@@ -72,7 +72,9 @@ TEST(Report, TextNamesEveryDropReason) {
               std::string::npos)
         << t;
     EXPECT_NE(t.find("lcore 1: pkts 3000 cycles/pkt 40.0 drop_runt 5"), std::string::npos) << t;
-    EXPECT_NE(t.find("mempool c10m_s0 (socket 0): in use 12 of 4095"), std::string::npos) << t;
+    EXPECT_NE(t.find("mempool c10m_s0 (socket 0): in use 12 of 4095 (ports hold 0)"),
+              std::string::npos)
+        << t;
 }
 
 TEST(Report, DropNamesComeFromTheDefFile) {
