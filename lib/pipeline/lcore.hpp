@@ -58,6 +58,16 @@ inline void flush(TxBuffer &tx, stats::LcoreCounters &c) noexcept {
     tx.count = 0;
 }
 
+// Adds an lcore's local drop and event tallies to its shared counters and clears them.
+inline void publish(stats::Tally &t, stats::LcoreCounters &c) noexcept {
+    if (!t.any) return;
+    for (size_t r = 0; r < stats::kDropReasons; ++r)
+        if (t.drop[r]) c.drops[r].add(t.drop[r]);
+    for (size_t e = 0; e < stats::kEvents; ++e)
+        if (t.event[e]) c.events[e].add(t.event[e]);
+    t = stats::Tally{};
+}
+
 // The main lcore's periodic duties when it also polls; workers pass NoDuties.
 struct NoDuties {
     static constexpr bool kActive = false;
@@ -69,7 +79,6 @@ struct NoDuties {
 // drain by TSC deadline. Mode is a compile-time type: no indirect call per packet.
 template <class Mode, class Duties>
 void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
-    rte_mbuf *pkts[config::kMaxBurst];
     uint64_t last_drain = rte_rdtsc();
     const uint16_t burst = ctx.burst;
     stats::LcoreCounters &c = ctx.counters;
@@ -87,29 +96,25 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
         }
     }
 
+    stats::Tally tally;
     while (!stop_requested()) {
         const uint64_t start = rte_rdtsc();
         uint32_t got = 0;
-        stats::Tally tally;
         for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
             StreamState &st = ctx.streams[s];
-            const uint16_t n = rte_eth_rx_burst(st.rx_port, st.rx_queue, pkts, burst);
+            TxBuffer &tx = st.tx;
+            // Receive straight into the tx buffer (it holds fewer than a burst between
+            // iterations, and room for two): the mode rewrites and compacts in place.
+            rte_mbuf **slot = tx.pkts + tx.count;
+            const uint16_t n = rte_eth_rx_burst(st.rx_port, st.rx_queue, slot, burst);
             if (n == 0) continue;
             got += n;
-            const uint16_t out = Mode::handle(pkts, n, st.fwd, start, tally);
-            TxBuffer &tx = st.tx;
-            for (uint16_t i = 0; i < out; ++i)
-                tx.pkts[tx.count + i] = pkts[i];
-            tx.count = static_cast<uint16_t>(tx.count + out);
+            tx.count =
+                static_cast<uint16_t>(tx.count + Mode::handle(slot, n, st.fwd, start, tally));
             if (tx.count >= burst) flush(tx, c);
         }
         ++iterations;
         if (got) {
-            for (size_t r = 0; r < stats::kDropReasons; ++r)
-                if (tally.drop[r]) [[unlikely]]
-                    c.drops[r].add(tally.drop[r]);
-            for (size_t e = 0; e < stats::kEvents; ++e)
-                if (tally.event[e]) c.events[e].add(tally.event[e]);
             pkts_total += got;
             const uint64_t end = rte_rdtsc();
             busy += end - start;
@@ -123,6 +128,7 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
             c.pkts.add(pkts_total);
             c.busy_cycles.add(busy);
             c.iterations.add(iterations);
+            publish(tally, c);
             pkts_total = busy = iterations = 0;
         }
         if constexpr (Duties::kActive) {
@@ -134,6 +140,7 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
     c.pkts.add(pkts_total);
     c.busy_cycles.add(busy);
     c.iterations.add(iterations);
+    publish(tally, c);
 }
 
 }  // namespace c10m::pipeline

@@ -42,12 +42,19 @@ inline constexpr std::array<std::string_view, kEvents> kEventNames = {
 #undef C10M_EVENT
 };
 
-// Counts of one burst, summed locally and added to the lcore's counters once.
+// Counts kept locally by an lcore and added to its shared counters at drain time.
 struct Tally {
-    uint16_t drop[kDropReasons] = {};
-    uint16_t event[kEvents] = {};
-    void add(Drop d) noexcept { ++drop[static_cast<size_t>(d)]; }
-    void add(Event e) noexcept { ++event[static_cast<size_t>(e)]; }
+    uint32_t drop[kDropReasons] = {};
+    uint32_t event[kEvents] = {};
+    bool any = false;
+    void add(Drop d) noexcept {
+        ++drop[static_cast<size_t>(d)];
+        any = true;
+    }
+    void add(Event e) noexcept {
+        ++event[static_cast<size_t>(e)];
+        any = true;
+    }
 };
 
 // A counter written by one lcore and read by the main lcore: relaxed atomics compile
