@@ -124,8 +124,8 @@ po::options_description make_description() {
          "explicit queue-to-lcore map, as l3fwd: rx queue Q of port P is polled by lcore L "
          "(default: round-robin over the worker lcores on each port's NUMA socket)")
         ("iface", multi()->value_name("IF[,IF...]"),
-         "add a port on a Linux interface through the AF_PACKET PMD (net_af_packet), one "
-         "queue pair per rx queue; repeatable")
+         "add a port on a Linux interface, no --vdev needed: through AF_XDP or AF_PACKET "
+         "(see --iface-pmd), one queue pair per rx queue; repeatable")
         ("iface-force", "allow --iface on an interface that carries the default route")
         ("iface-pmd", s()->value_name("PMD"),
          "auto | af_xdp | af_packet (default auto): the PMD for --iface ports. auto uses "
@@ -484,10 +484,19 @@ std::string help_text() {
           "  --no-huge -m MB        run without hugepages\n"
           "\n";
     os << make_description();
+    os << "\nEcho mode checks every frame before believing it: lengths of every header it\n"
+          "claims, IPv4 version, header length and checksum (or the port's rx checksum flags),\n"
+          "UDP length and checksum (when not 0), TTL, and addresses. It drops and counts by\n"
+          "reason: IPv4 fragments (no reassembly), IPv4 options (not supported), IPv6, VLAN\n"
+          "tags, frames to other hosts, broadcast or multicast destinations (only ARP is\n"
+          "answered there), broadcast/multicast/martian sources (0/8, 127/8, 224/4 and up),\n"
+          "UDP from ports that could loop (0, 7, 13, 17, 19, 37). A reply is never larger\n"
+          "than its request: a port unreachable that would be is not sent.\n";
     os << "\nStats (text or JSON) per port: rx, tx, drops by reason (rx_missed: the device had\n"
           "no descriptor; rx_nombuf: no mbuf to fill one; tx_full: the tx queue would not take\n"
-          "the packet); per lcore: packets handled and busy cycles per packet; per mempool: mbufs\n"
-          "in use. Printed every --stats-period seconds and once at exit.\n"
+          "the packet); per lcore: packets handled, busy cycles per packet, drops by reason and\n"
+          "what echo answered; per mempool: mbufs in use (and what the ports hold at start).\n"
+          "Printed every --stats-period seconds and once at exit.\n"
           "SIGINT/SIGTERM stop the loops, drain, stop and close the ports and exit 0.\n"
           "Exit status: 0 done, 1 set-up failed (EAL, port or mempool), 2 bad usage.\n";
     return os.str();

@@ -27,7 +27,7 @@ check "--help exits 0 and documents every flag" bash -c "
     out=\$('$C10M' --help) || exit 1
     for f in --forward-mode --portmask --nb-cores --rxq --txq --rxd --txd --burst --eth-peer \
              --total-num-mbufs --mbuf-size --stats-period --stats-format --config --iface --iface-force \
-             --duration --config-file --help --version; do
+             --duration --config-file --help --version --ip --udp-port --icmp-rate --icmp-echo-rate --iface-pmd; do
         grep -q -- \"\$f\" <<<\"\$out\" || { echo missing \$f; exit 1; }
     done"
 check "-- --help exits 0" bash -c "'$C10M' ${EAL[*]} -- --help | grep -q 'Usage: c10m'"

@@ -127,6 +127,13 @@ TEST(Options, HelpAndVersion) {
         EXPECT_NE(h.find(flag), std::string::npos) << flag;
 }
 
+TEST(Options, HelpDocumentsEchoAndIfaceFlags) {
+    const std::string h = help_text();
+    for (const char *flag : {"--ip ", "--udp-port", "--icmp-rate", "--icmp-echo-rate", "--iface-pmd"})
+        EXPECT_NE(h.find(flag), std::string::npos) << flag;
+    EXPECT_NE(h.find("no reassembly"), std::string::npos);
+}
+
 TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
     struct Case {
         std::vector<std::string> args;
