@@ -3,6 +3,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include <cstdio>
 
@@ -25,12 +26,19 @@ Eal::Eal(const std::vector<std::string> &args) : storage_(args) {
     rte_openlog_stream(stderr);
     const int ret = rte_eal_init(static_cast<int>(storage_.size()), argv_.data());
     if (ret < 0) throw SetupError("EAL initialisation failed: " + rte_error_text());
-    if (static_cast<size_t>(ret) + 1 != storage_.size())
+    if (static_cast<size_t>(ret) + 1 != storage_.size()) {
+        rte_eal_cleanup();
         throw UsageError("EAL: unexpected argument '" + storage_[static_cast<size_t>(ret) + 1] +
                          "'; application options go after --");
+    }
+    // Let dpdk-pdump (a secondary process) capture on our ports. With --in-memory no
+    // secondary can attach; the call still succeeds.
+    if (rte_pdump_init() != 0)
+        std::fprintf(stderr, "c10m: packet capture unavailable: %s\n", rte_error_text().c_str());
 }
 
 Eal::~Eal() {
+    rte_pdump_uninit();
     rte_eal_cleanup();
 }
 

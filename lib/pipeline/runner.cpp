@@ -29,6 +29,7 @@
 #include "pipeline/lcore.hpp"
 #include "pipeline/mapping.hpp"
 #include "stats/report.hpp"
+#include "stats/telemetry.hpp"
 
 namespace c10m::pipeline {
 
@@ -405,6 +406,12 @@ int run(const config::AppConfig &cfg) {
     std::signal(SIGTERM, on_signal);
 
     Supervisor sup(cfg, ports, ctxs, pools);
+    stats::telemetry_register();
+    stats::telemetry_attach([&sup] { return sup.sample(rte_rdtsc(), false); });
+    // Detached on every way out of here, before the supervisor and what it reads go.
+    struct Detach {
+        ~Detach() { stats::telemetry_detach(); }
+    } detach;
     switch (cfg.mode) {
         case config::ForwardMode::io:
             launch<fwd::Io>(ctxs, main_ctx, sup);
