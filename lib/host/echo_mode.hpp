@@ -12,6 +12,8 @@ namespace c10m::host {
 struct Echo {
     static constexpr const char *kName = "echo";
     static constexpr bool kRepliesOnRxPort = true;
+    // Replies go out as soon as the rx queue runs dry (see pipeline::poll_loop).
+    static constexpr bool kSendShortBursts = true;
 
     static inline Csum ip_csum(const rte_mbuf *m) noexcept {
         switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {

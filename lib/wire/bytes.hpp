@@ -24,8 +24,10 @@ inline void store32(uint8_t *p, uint32_t v) noexcept {
     p[3] = static_cast<uint8_t>(v);
 }
 
-// Swap n bytes at a and b (non-overlapping).
-inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n) noexcept {
+// Swap n bytes at a and b (non-overlapping). Inlined so that the copies, whose size
+// is a constant at every call, become plain moves: called, they went through libc's
+// memcpy three times per swap (perf, memif UDP echo: ~17% of the lcore's samples).
+[[gnu::always_inline]] inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n) noexcept {
     uint8_t tmp[16];
     std::memcpy(tmp, a, n);
     std::memcpy(a, b, n);

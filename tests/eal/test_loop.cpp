@@ -168,6 +168,27 @@ TEST_F(RingPorts, PartialBurstWaitsForTheDrainDeadline) {
     drain(out_b);
 }
 
+// A mode that answers requests (echo) sends a short burst at once: the rx queue ran
+// dry, nothing is gained by holding the replies until the drain deadline.
+struct IoShortBursts : fwd::Io {
+    static constexpr bool kSendShortBursts = true;
+};
+static_assert(!pipeline::sends_short_bursts<fwd::Io>());
+static_assert(pipeline::sends_short_bursts<IoShortBursts>());
+
+TEST_F(RingPorts, ShortBurstOfAnAnsweringModeIsSentAtOnce) {
+    ctx->drain_tsc = UINT64_MAX / 2;
+    inject(in_a, 5);
+    pipeline::g_stop = false;
+    StopAfter stop{1};
+    pipeline::poll_loop<IoShortBursts>(*ctx, stop);
+    pipeline::g_stop = false;
+    auto got = take(out_b);
+    EXPECT_EQ(got.size(), 5u);
+    for (auto *m : got)
+        rte_pktmbuf_free(m);
+}
+
 TEST_F(RingPorts, FullBurstIsSentWithoutWaiting) {
     ctx->drain_tsc = UINT64_MAX / 2;
     inject(in_a, 32);

@@ -115,6 +115,7 @@ TEST(Modes, MultiSegmentFrameRewritesFirstSegment) {
 // ---- echo: the mbuf side (the frame logic has its own unit tests) ----
 
 #include "host/echo_mode.hpp"
+#include "pipeline/lcore.hpp"
 
 namespace {
 
@@ -163,6 +164,9 @@ std::vector<uint8_t> ping_frame() {
 }
 
 }  // namespace
+
+static_assert(pipeline::sends_short_bursts<host::Echo>(),
+              "echo replies must not wait for the drain deadline");
 
 TEST(EchoMode, RepliesInTheSameMbufTrimmedWithRxFlagsCleared) {
     TestPool pool;

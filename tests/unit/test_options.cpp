@@ -129,7 +129,8 @@ TEST(Options, HelpAndVersion) {
 
 TEST(Options, HelpDocumentsEchoAndIfaceFlags) {
     const std::string h = help_text();
-    for (const char *flag : {"--ip ", "--udp-port", "--icmp-rate", "--icmp-echo-rate", "--iface-pmd"})
+    for (const char *flag :
+         {"--ip ", "--udp-port", "--icmp-rate", "--icmp-echo-rate", "--iface-pmd"})
         EXPECT_NE(h.find(flag), std::string::npos) << flag;
     EXPECT_NE(h.find("no reassembly"), std::string::npos);
 }
