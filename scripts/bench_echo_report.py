@@ -104,20 +104,7 @@ def window_from_blocks(blocks, key, warmup):
 
 
 def parse_c10m_echo(path, warmup, port=0):
-    rows, final = [], None
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                o = json.loads(line)
-            except ValueError:
-                continue
-            if o.get("final"):
-                final = o
-            else:
-                rows.append(o)
+    rows, final = br.read_c10m_json(path)
     if not rows:
         return {"error": "no JSON stats lines"}
     samples, prev_t = [], 0.0

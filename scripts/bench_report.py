@@ -64,10 +64,10 @@ def steady_window(samples, warmup):
     return pkts, secs, len(win)
 
 
-def parse_c10m(path, warmup):
-    """c10m --stats-format json: one object per line, the last with final:true."""
-    rows = []
-    final = None
+def read_c10m_json(path):
+    """c10m --stats-format json: one object per line, the last with final:true.
+    Returns (periodic rows, final object or None); other lines are skipped."""
+    rows, final = [], None
     with open(path, errors="replace") as f:
         for line in f:
             line = line.strip()
@@ -81,6 +81,12 @@ def parse_c10m(path, warmup):
                 final = o
             else:
                 rows.append(o)
+    return rows, final
+
+
+def parse_c10m(path, warmup):
+    """c10m --stats-format json: one object per line, the last with final:true."""
+    rows, final = read_c10m_json(path)
     if not rows:
         return {"error": "no JSON stats lines"}
 
