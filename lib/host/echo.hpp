@@ -129,7 +129,8 @@ inline Verdict arp(uint8_t *f, uint32_t len, bool dst_ok, const PortHost &ph, Ne
     uint8_t *l4 = ip + 20;
     const uint32_t l4len = total - 20;
     if (l4len < 8) return dropped(Drop::icmp_truncated);
-    if (!wire::checksum_ok(l4, l4len)) return dropped(Drop::icmp_bad_checksum);
+    if (!wire::checksum_ok_native(wire::sum_native(l4, l4len)))
+        return dropped(Drop::icmp_bad_checksum);
     if (l4[0] != 8 || l4[1] != 0) return dropped(Drop::icmp_not_echo);
     if (!lc.icmp_echo.take(now)) return dropped(Drop::icmp_rate_limited);
     l4[0] = 0;  // echo reply; identifier, sequence and data stay
@@ -184,10 +185,8 @@ inline Verdict port_unreachable(uint8_t *f, uint32_t wire_len, const PortHost &p
     if (ulen != l4len) return dropped(Drop::udp_bad_length);
     if (wire::load16(l4 + 6) != 0) {
         if (l4csum == Csum::bad) return dropped(Drop::udp_bad_checksum);
-        if (l4csum != Csum::good &&
-            !wire::checksum_ok(
-                l4, ulen,
-                wire::pseudo_header_sum(wire::load32(ip + 12), wire::load32(ip + 16), 17, ulen)))
+        if (l4csum != Csum::good && !wire::checksum_ok_native(wire::sum_native(
+                                        l4, ulen, wire::pseudo_header_native(ip, 17, ulen))))
             return dropped(Drop::udp_bad_checksum);
     }
     const uint16_t sport = wire::load16(l4);
@@ -242,7 +241,8 @@ inline Verdict port_unreachable(uint8_t *f, uint32_t wire_len, const PortHost &p
     if (ihl < 20) return dropped(Drop::ip_bad_ihl);
     const uint32_t total = wire::load16(ip + 2);
     if (14 + ihl > len || total < ihl || 14 + total > len) return dropped(Drop::ip_truncated);
-    if (ipcsum == Csum::bad || (ipcsum != Csum::good && !wire::checksum_ok(ip, ihl)))
+    if (ipcsum == Csum::bad || (ipcsum != Csum::good && !(ihl == 20 ? wire::ipv4_header_ok(ip)
+                                                                    : wire::checksum_ok(ip, ihl))))
         return dropped(Drop::ip_bad_checksum);
     if (ihl != 20) return dropped(Drop::ip_options);
     if (wire::load16(ip + 6) & 0x3fff) return dropped(Drop::ip_fragment);  // MF or an offset
