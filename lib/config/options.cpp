@@ -94,12 +94,28 @@ po::options_description make_description() {
          "io | mac | macswap | echo (default io). io: forward untouched to the paired "
          "port; mac: source MAC := the tx port's, destination := --eth-peer (default "
          "02:00:00:00:00:<tx port>); macswap: swap source and destination MAC; echo: be "
-         "a host on --ip that answers ARP, ICMP echo and UDP echo (RFC 862) on the port "
-         "a request came in on")
+         "a host on --ip that answers ARP, ICMP echo, UDP echo and TCP echo (RFC 862, "
+         "TCP-lite) on the port a request came in on")
         ("ip", multi()->value_name("[PORT:]ADDR/LEN"),
          "echo: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or 1:198.18.1.1/24; "
          "repeatable, one per port")
         ("udp-port", multi()->value_name("N"), "echo: a UDP port served by echo, 1..65535; repeatable (default 7)")
+        ("tcp-port", multi()->value_name("N"),
+         "echo: a TCP port served by echo, 1..65535; repeatable (default 7). TCP-lite: passive "
+         "open only, SYN cookies (no state before the handshake completes), MSS and window "
+         "scale negotiated; SACK-permitted and timestamps are parsed and not used (never "
+         "negotiated); in-order data is echoed, out-of-order data dropped and re-ACKed; no "
+         "TIME_WAIT (we close after the peer)")
+        ("max-flows", s()->value_name("N"),
+         "echo: TCP connections at most, per process, split evenly over the lcores; records "
+         "are allocated in hugepages at start (default 262144, 1..67108864). Past it a new "
+         "connection is refused with a RST")
+        ("tcp-window", s()->value_name("BYTES"),
+         "echo: echo data a TCP connection may hold unacknowledged; the advertised window "
+         "(default 65536, 1024..16777216)")
+        ("tcp-idle-timeout", s()->value_name("SEC"),
+         "echo: a TCP connection silent this long is reset and its record reclaimed "
+         "(default 300, 1..604800)")
         ("icmp-rate", s()->value_name("N"),
          "echo: ICMP port unreachables per second per lcore, 0 = unlimited (default 1000, "
          "bursts of 50, like the kernel's icmp_msgs_per_sec)")
@@ -409,7 +425,8 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
 
     const bool echo = c.mode == ForwardMode::echo;
-    for (const char *flag : {"ip", "udp-port", "icmp-rate", "icmp-echo-rate"})
+    for (const char *flag : {"ip", "udp-port", "icmp-rate", "icmp-echo-rate", "tcp-port",
+                             "max-flows", "tcp-window", "tcp-idle-timeout"})
         if (vm.count(flag) && !echo)
             throw UsageError("--" + std::string(flag) +
                              ": expected only with --forward-mode=echo, the mode that uses it");
@@ -428,6 +445,17 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
         for (const auto &s : vm["udp-port"].as<std::vector<std::string>>())
             c.udp_ports.push_back(static_cast<uint16_t>(parse_uint("udp-port", s, 1, 65535)));
     }
+    if (vm.count("tcp-port")) {
+        c.tcp_ports.clear();
+        for (const auto &s : vm["tcp-port"].as<std::vector<std::string>>())
+            c.tcp_ports.push_back(static_cast<uint16_t>(parse_uint("tcp-port", s, 1, 65535)));
+    }
+    if (auto s = str("max-flows"))
+        c.max_flows = static_cast<uint32_t>(parse_uint("max-flows", *s, 1, 67108864));
+    if (auto s = str("tcp-window"))
+        c.tcp_window = static_cast<uint32_t>(parse_uint("tcp-window", *s, 1024, 16777216));
+    if (auto s = str("tcp-idle-timeout"))
+        c.tcp_idle_timeout = static_cast<uint32_t>(parse_uint("tcp-idle-timeout", *s, 1, 604800));
     if (auto s = str("icmp-rate"))
         c.icmp_rate = static_cast<uint32_t>(parse_uint("icmp-rate", *s, 0, 100000000));
     if (auto s = str("icmp-echo-rate"))

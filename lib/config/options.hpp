@@ -67,6 +67,10 @@ struct AppConfig {
     std::vector<uint16_t> udp_ports{7};  // --udp-port
     uint32_t icmp_rate = 1000;           // --icmp-rate: port unreachables/s per lcore
     uint32_t icmp_echo_rate = 0;  // --icmp-echo-rate: echo replies/s per lcore, 0 = unlimited
+    std::vector<uint16_t> tcp_ports{7};  // --tcp-port
+    uint32_t max_flows = 262144;         // --max-flows (per process)
+    uint32_t tcp_window = 65536;         // --tcp-window (bytes)
+    uint32_t tcp_idle_timeout = 300;     // --tcp-idle-timeout (seconds)
 };
 
 inline constexpr uint32_t kIcmpBurst = 50;  // as the kernel's net.ipv4.icmp_msgs_burst

@@ -11,6 +11,10 @@ class NeighbourTable;
 class UdpPorts;
 }  // namespace c10m::host
 
+namespace c10m::tcp {
+class Engine;
+}
+
 namespace c10m::fwd {
 
 // What a mode needs to know about one stream (one rx queue and where it sends).
@@ -27,6 +31,8 @@ struct FwdParams {
     host::NeighbourTable *neigh = nullptr;
     host::EchoLcore *echo = nullptr;
     const host::UdpPorts *udp = nullptr;
+    tcp::Engine *tcp = nullptr;  // echo: this lcore's TCP-lite, nullptr when TCP is off
+    uint8_t tcp_stream = 0;      // the stream's index in it
 };
 
 }  // namespace c10m::fwd

@@ -52,6 +52,7 @@ enum class Outcome : uint8_t {
     reply,     // send the frame back (rewritten in place, `len` bytes)
     consumed,  // nothing to send, nothing wrong (an ARP reply we learned from)
     drop,      // counted under `drop`
+    tcp,       // a TCP segment for us, IPv4 checked: for the TCP engine (`len`: IPv4 total)
 };
 
 struct Verdict {
@@ -259,6 +260,8 @@ inline Verdict port_unreachable(uint8_t *f, uint32_t wire_len, const PortHost &p
             return detail::icmp(f, ip, total, ph, lc, now);
         case 17:
             return detail::udp(f, ip, total, len, l4csum, ph, ports, lc, now);
+        case 6:
+            return {Outcome::tcp, static_cast<uint16_t>(total), Drop::count_, Event::count_};
         default:
             return dropped(Drop::ip_proto_other);
     }

@@ -4,6 +4,7 @@
 
 #include "fwd/params.hpp"
 #include "host/echo.hpp"
+#include "tcp/engine.hpp"
 
 namespace c10m::host {
 
@@ -14,6 +15,8 @@ struct Echo {
     static constexpr bool kRepliesOnRxPort = true;
     // Replies go out as soon as the rx queue runs dry (see pipeline::poll_loop).
     static constexpr bool kSendShortBursts = true;
+    // TCP segments go to the lcore's TCP-lite engine, whose timers the loop runs.
+    static constexpr bool kUsesTcp = true;
 
     static inline Csum ip_csum(const rte_mbuf *m) noexcept {
         switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
@@ -56,6 +59,15 @@ struct Echo {
                     RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;  // no rx flags on the way out
                 t.add(v.event);
                 pkts[kept++] = m;
+                continue;
+            }
+            if (v.outcome == Outcome::tcp) {
+                if (p.tcp) {
+                    p.tcp->input(m, p.tcp_stream, v.len, l4_csum(m), now, t);
+                } else {
+                    rte_pktmbuf_free(m);
+                    t.add(stats::Drop::ip_proto_other);
+                }
                 continue;
             }
             rte_pktmbuf_free(m);

@@ -13,6 +13,7 @@
 #include "pipeline/mapping.hpp"
 #include "pipeline/stop.hpp"
 #include "stats/counters.hpp"
+#include "tcp/engine.hpp"
 
 namespace c10m::pipeline {
 
@@ -45,6 +46,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
     stats::LcoreCounters counters;
     host::EchoLcore echo;
     host::UdpPorts udp_ports;
+    tcp::Engine *tcp = nullptr;  // echo with TCP: this lcore's connections
     StreamState streams[kMaxStreamsPerLcore];
 };
 
@@ -91,6 +93,14 @@ constexpr bool sends_short_bursts() noexcept {
         return false;
 }
 
+template <class Mode>
+constexpr bool uses_tcp() noexcept {
+    if constexpr (requires { Mode::kUsesTcp; })
+        return Mode::kUsesTcp;
+    else
+        return false;
+}
+
 template <class Mode, class Duties>
 void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
     constexpr bool kSendShort = sends_short_bursts<Mode>();
@@ -128,6 +138,13 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
                 static_cast<uint16_t>(tx.count + Mode::handle(slot, n, st.fwd, start, tally));
             if (tx.count >= burst || (kSendShort && n < burst)) flush(tx, c);
         }
+        if constexpr (uses_tcp<Mode>()) {
+            // TCP timers (at most once per millisecond), then what TCP produced.
+            if (ctx.tcp) {
+                ctx.tcp->run_timers(start, tally);
+                ctx.tcp->flush();
+            }
+        }
         ++iterations;
         if (got) {
             pkts_total += got;
@@ -152,6 +169,8 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
     }
     for (uint16_t s = 0; s < ctx.nb_streams; ++s)
         flush(ctx.streams[s].tx, c);
+    if constexpr (uses_tcp<Mode>())
+        if (ctx.tcp) ctx.tcp->flush();
     c.pkts.add(pkts_total);
     c.busy_cycles.add(busy);
     c.iterations.add(iterations);

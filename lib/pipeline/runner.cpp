@@ -16,6 +16,8 @@
 #include <optional>
 #include <thread>
 
+#include <sys/random.h>
+
 #include "common/capture.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -30,6 +32,7 @@
 #include "pipeline/mapping.hpp"
 #include "stats/report.hpp"
 #include "stats/telemetry.hpp"
+#include "tcp/engine.hpp"
 
 namespace c10m::pipeline {
 
@@ -76,6 +79,30 @@ struct ContextDeleter {
 };
 using ContextPtr = std::unique_ptr<LcoreContext, ContextDeleter>;
 
+bool tcp_on(const config::AppConfig &cfg) {
+    return cfg.mode == config::ForwardMode::echo && !cfg.tcp_ports.empty();
+}
+
+// Echo segments TCP may hold per lcore (sent, not yet acknowledged, or waiting for
+// the peer's window): the pool is sized for them, and past this a connection's new
+// data is dropped (and re-ACKed) rather than starving the rx queues of mbufs.
+constexpr uint32_t kTcpHeldPerLcore = 8192;
+
+uint64_t random64() {
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v))
+        throw SetupError("getrandom failed: cannot key the SYN cookies");
+    return v;
+}
+
+// TCP's MSS on a port: what its MTU and our mbufs carry in one segment.
+uint16_t tcp_mss_limit(const config::AppConfig &cfg, uint16_t port) {
+    uint16_t mtu = 1500;
+    if (rte_eth_dev_get_mtu(port, &mtu) != 0 || mtu < 576) mtu = 1500;
+    const uint32_t by_mbuf = cfg.mbuf_size - RTE_PKTMBUF_HEADROOM - 14 - 40;
+    return static_cast<uint16_t>(std::min<uint32_t>(mtu - 40u, by_mbuf));
+}
+
 ContextPtr make_context(int socket) {
     void *mem = rte_zmalloc_socket("c10m_lcore", sizeof(LcoreContext), RTE_CACHE_LINE_SIZE, socket);
     if (!mem) throw SetupError("cannot allocate lcore context on socket " + std::to_string(socket));
@@ -102,6 +129,7 @@ class Supervisor {
     }
 
     bool due(uint64_t now) const noexcept { return now >= next_; }
+    void set_tcp(const stats::TcpSample &t) { tcp_ = t; }
 
     void run(uint64_t now) noexcept {
         if (end_tsc_ && now >= end_tsc_) request_stop();
@@ -151,6 +179,7 @@ class Supervisor {
         for (const auto &[socket, pool] : pools_)
             s.pools.push_back({"c10m_s" + std::to_string(socket), socket, pool.size(),
                                pool.in_use(), pool.baseline()});
+        s.tcp = tcp_;
         return s;
     }
 
@@ -173,6 +202,7 @@ class Supervisor {
     const std::vector<LcoreContext *> &lcores_;
     const std::map<int, io::Mempool> &pools_;
     uint64_t hz_, start_ = 0, period_tsc_ = 0, end_tsc_ = 0, next_stats_ = 0, next_ = 0;
+    stats::TcpSample tcp_;
     std::optional<stats::Sample> prev_;
 };
 
@@ -312,6 +342,7 @@ int run(const config::AppConfig &cfg) {
             if (port_by_id(s.tx_port).caps().driver == "net_af_xdp")
                 d.tx_descriptors += kAfXdpRingSize;
         }
+        if (tcp_on(cfg)) d.rx_descriptors += kTcpHeldPerLcore;
     }
     for (const auto &[socket, d] : demand) {
         const uint32_t n = cfg.total_num_mbufs.value_or(io::mempool_size(d));
@@ -402,10 +433,57 @@ int run(const config::AppConfig &cfg) {
         if (lp.lcore == main_lcore) main_ctx = &c;
     }
 
+    // TCP-lite: one engine per lcore, its flow table in hugepages on the lcore's socket.
+    std::vector<std::unique_ptr<tcp::Engine>> engines;
+    stats::TcpSample tcp_sample;
+    if (tcp_on(cfg)) {
+        tcp::Settings ts;
+        ts.max_flows = std::max<uint32_t>(1, cfg.max_flows / static_cast<uint32_t>(ctxs.size()));
+        ts.window = cfg.tcp_window;
+        ts.idle_ms = cfg.tcp_idle_timeout * 1000u;
+        ts.ports = cfg.tcp_ports;
+        ts.cookie_key = {random64(), random64()};
+        ts.hash_seed = random64();
+        ts.max_held = kTcpHeldPerLcore;
+        for (size_t i = 0; i < ctxs.size(); ++i) {
+            LcoreContext &c = *ctxs[i];
+            const auto &lp = plan.lcores[i];
+            uint16_t mss = 0xffff;
+            for (const auto &s : lp.streams)
+                mss = std::min(mss, tcp_mss_limit(cfg, s.tx_port));
+            ts.mss_limit = mss;
+            engines.push_back(std::make_unique<tcp::Engine>(ts, c.pool, lp.socket, rte_get_tsc_hz(),
+                                                            rte_rdtsc(), &c.counters));
+            c.tcp = engines.back().get();
+            for (size_t k = 0; k < lp.streams.size(); ++k) {
+                StreamState &st = c.streams[k];
+                st.fwd.tcp = c.tcp;
+                st.fwd.tcp_stream =
+                    c.tcp->add_stream(lp.streams[k].tx_port, lp.streams[k].tx_queue, &st.host);
+            }
+            tcp_sample.max_flows += c.tcp->capacity();
+            tcp_sample.table_bytes += c.tcp->table_bytes();
+        }
+        tcp_sample.on = true;
+        tcp_sample.bytes_per_flow = tcp::kBytesPerFlow;
+        tcp_sample.record_bytes = sizeof(tcp::Conn);
+        std::string ports_text;
+        for (uint16_t p : cfg.tcp_ports)
+            ports_text += (ports_text.empty() ? "" : ",") + std::to_string(p);
+        C10M_LOG(INFO,
+                 "tcp: echo on port %s; %lu flows (%lu bytes each: a %zu-byte record, hash slots "
+                 "and free list), %lu MB of hugepages; window %u bytes, idle timeout %u s",
+                 ports_text.c_str(), static_cast<unsigned long>(tcp_sample.max_flows),
+                 static_cast<unsigned long>(tcp::kBytesPerFlow), sizeof(tcp::Conn),
+                 static_cast<unsigned long>(tcp_sample.table_bytes >> 20), cfg.tcp_window,
+                 cfg.tcp_idle_timeout);
+    }
+
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
 
     Supervisor sup(cfg, ports, ctxs, pools);
+    sup.set_tcp(tcp_sample);
     stats::telemetry_register();
     stats::telemetry_attach([&sup] { return sup.sample(rte_rdtsc(), false); });
     // Detached on every way out of here, before the supervisor and what it reads go.
@@ -430,6 +508,10 @@ int run(const config::AppConfig &cfg) {
     // Drained (each loop flushed its tx buffers on the way out); read the port
     // counters, then stop and close the ports so their queues give back every mbuf.
     stats::Sample final_sample = sup.sample(rte_rdtsc(), true);
+    // Connections still open let go of the echo data they hold (no RST: we are
+    // going, and a peer learns that from its next segment).
+    for (auto &e : engines)
+        e->release_all();
     for (auto &p : ports)
         p.close();
     final_sample.pools.clear();

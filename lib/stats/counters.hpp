@@ -51,8 +51,8 @@ struct Tally {
         ++drop[static_cast<size_t>(d)];
         any = true;
     }
-    void add(Event e) noexcept {
-        ++event[static_cast<size_t>(e)];
+    void add(Event e, uint32_t n = 1) noexcept {
+        event[static_cast<size_t>(e)] += n;
         any = true;
     }
 };

@@ -41,7 +41,21 @@ std::string json_escape(const std::string &s) {
     return o;
 }
 
+uint64_t ev(const LcoreSample &l, Event e) {
+    return l.events[static_cast<size_t>(e)];
+}
+
 }  // namespace
+
+uint64_t tcp_active(const Sample &s) {
+    uint64_t opened = 0, ended = 0;
+    for (const auto &l : s.lcores) {
+        opened += ev(l, Event::tcp_conn_opened);
+        ended += ev(l, Event::tcp_conn_closed) + ev(l, Event::tcp_conn_reset) +
+                 ev(l, Event::tcp_conn_reclaimed) + ev(l, Event::tcp_conn_gave_up);
+    }
+    return opened >= ended ? opened - ended : 0;
+}
 
 std::string format_text(const Sample &cur, const Sample *prev) {
     std::ostringstream os;
@@ -69,6 +83,10 @@ std::string format_text(const Sample &cur, const Sample *prev) {
             if (l.drops[r]) os << " drop_" << kDropNames[r] << " " << l.drops[r];
         os << "\n";
     }
+    if (cur.tcp.on)
+        os << "  tcp: active " << tcp_active(cur) << " of " << cur.tcp.max_flows
+           << " flows; flow table " << cur.tcp.table_bytes << " bytes in hugepages, "
+           << cur.tcp.bytes_per_flow << " per flow (record " << cur.tcp.record_bytes << ")\n";
     for (const auto &m : cur.pools)
         os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
            << " of " << m.size << " (ports hold " << m.baseline << ")\n";
@@ -119,7 +137,13 @@ std::string format_json(const Sample &cur, const Sample *prev) {
            << ",\"baseline\":" << m.baseline << "}";
         first = false;
     }
-    os << "]}\n";
+    os << "]";
+    if (cur.tcp.on)
+        os << ",\"tcp\":{\"active\":" << tcp_active(cur) << ",\"max_flows\":" << cur.tcp.max_flows
+           << ",\"bytes_per_flow\":" << cur.tcp.bytes_per_flow
+           << ",\"record_bytes\":" << cur.tcp.record_bytes
+           << ",\"table_bytes\":" << cur.tcp.table_bytes << "}";
+    os << "}\n";
     return os.str();
 }
 

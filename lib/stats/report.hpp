@@ -36,6 +36,15 @@ struct PoolSample {
     uint64_t baseline = 0;  // in use once the ports started, before any traffic
 };
 
+// TCP-lite's flow tables (echo mode with TCP).
+struct TcpSample {
+    bool on = false;
+    uint64_t max_flows = 0;       // records allocated, over all lcores
+    uint64_t bytes_per_flow = 0;  // record + hash slots + free-list entry
+    uint64_t record_bytes = 0;    // the record alone
+    uint64_t table_bytes = 0;     // all of it, over all lcores (hugepages)
+};
+
 struct Sample {
     double t = 0;  // seconds since forwarding started
     bool final = false;
@@ -43,7 +52,11 @@ struct Sample {
     std::vector<PortSample> ports;
     std::vector<LcoreSample> lcores;
     std::vector<PoolSample> pools;
+    TcpSample tcp;
 };
+
+// Connections open now: opened minus every way of ending, over all lcores.
+uint64_t tcp_active(const Sample &s);
 
 // Rates come from the difference with prev (nullptr: since start).
 std::string format_text(const Sample &cur, const Sample *prev);

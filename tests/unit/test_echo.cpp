@@ -377,7 +377,11 @@ TEST_F(EchoHost, AddressesThatAreNeverAnswered) {
     EXPECT_EQ(drop_of(from(kPeerIp, 0xe0000001)), Drop::ip_dst_group) << "multicast";
     EXPECT_EQ(drop_of(from(kPeerIp, kOurIp + 1)), Drop::ip_not_ours);
     auto tcp = cat(eth(kOurMac, kPeerMac, 0x0800), ipv4(kPeerIp, kOurIp, 6, payload(20)));
-    EXPECT_EQ(drop_of(tcp), Drop::ip_proto_other);
+    const host::Verdict v = run(tcp);
+    EXPECT_EQ(v.outcome, Outcome::tcp) << "TCP goes to the TCP engine, IPv4 checked";
+    EXPECT_EQ(v.len, 40);
+    auto gre = cat(eth(kOurMac, kPeerMac, 0x0800), ipv4(kPeerIp, kOurIp, 47, payload(20)));
+    EXPECT_EQ(drop_of(gre), Drop::ip_proto_other);
 }
 
 // ---- Ethernet ----

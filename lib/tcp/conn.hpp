@@ -1,0 +1,74 @@
+#pragma once
+
+// One TCP connection's state: a 128-byte record in the lcore's flow table.
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "tcp/flow_table.hpp"
+#include "tcp/timer_wheel.hpp"
+
+namespace c10m::tcp {
+
+// Passive open only, and no TIME_WAIT: SYN-RECEIVED lives in the SYN cookie, and
+// our FIN always follows the peer's (RFC 9293 3.3.2, the passive-close path).
+enum class State : uint8_t {
+    free,
+    established,  // echoing
+    close_wait,   // the peer's FIN is in: echo what is left, then send ours
+    last_ack,     // our FIN is out: the connection goes when it is acknowledged
+};
+
+namespace cf {                          // Conn::flags
+inline constexpr uint8_t ws_ok = 1;     // window scaling negotiated
+inline constexpr uint8_t fin_out = 2;   // our FIN has been sent (at least once)
+inline constexpr uint8_t recovery = 4;  // in fast recovery (RFC 5681 3.2, RFC 6582)
+inline constexpr uint8_t timing = 8;    // one segment is being timed for an RTT sample
+inline constexpr uint8_t rto = 16;      // the timer is the retransmission timer
+inline constexpr uint8_t persist = 32;  // ... or the persist timer (with rto set too)
+inline constexpr uint8_t sampled = 64;  // srtt and rttvar hold a measurement
+}  // namespace cf
+
+struct Conn {
+    FlowKey key;         // peer address and port, our port, stream
+    uint8_t rmac[6];     // the peer's (next hop's) MAC, from its segments
+    State state;         //
+    uint8_t flags;       // cf::
+    uint32_t snd_una;    // oldest unacknowledged sequence number
+    uint32_t snd_nxt;    // next to send (falls back to snd_una on a timeout)
+    uint32_t snd_max;    // highest sent + 1
+    uint32_t snd_end;    // end of the echo data queued (sent or not), FIN excluded
+    uint32_t snd_wnd;    // the peer's receive window, in bytes (scaled)
+    uint32_t snd_wl1;    // seq and ack of the segment that last updated snd_wnd
+    uint32_t snd_wl2;    //
+    uint32_t rcv_nxt;    // next sequence number expected from the peer
+    uint32_t cwnd;       // congestion window, bytes (RFC 5681)
+    uint32_t ssthresh;   //
+    uint32_t recover;    // snd_max when fast recovery began (RFC 6582)
+    uint32_t srtt_us;    // RFC 6298
+    uint32_t rttvar_us;  //
+    uint32_t rtt_seq;    // the timed segment is acknowledged when snd_una passes this
+    uint32_t rtt_start;  // and was sent at this time (us)
+    uint16_t rto_ms;     // current retransmission timeout, backoff included
+    uint16_t mss;        // largest segment we send and accept (both sides agreed)
+    uint8_t dupacks;     //
+    uint8_t retries;     // consecutive timeouts
+    uint8_t peer_ws;     // the peer's window scale shift
+    uint8_t spare;
+    TimerLink timer;   // retransmission, persist or idle (see cf::rto, cf::persist)
+    uint32_t last_rx;  // tick (ms) of the last acceptable segment
+    rte_mbuf *head;    // echo segments held: oldest unacknowledged first, ...
+    rte_mbuf *unsent;  // ... the first not sent yet (nullptr: all sent), ...
+    rte_mbuf *tail;    // ... the newest
+};
+static_assert(sizeof(Conn) <= 128, "a connection record must stay within 128 bytes");
+
+// What c10m keeps with each echo segment it holds, in an mbuf dynamic field.
+struct SegMeta {
+    rte_mbuf *next;  // the connection's next held segment
+    uint32_t seq;    // sequence number of its first byte
+    uint16_t len;    // payload bytes
+    uint16_t psum;   // the payload's checksum sum (sum_native, folded)
+};
+
+}  // namespace c10m::tcp

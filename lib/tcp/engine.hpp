@@ -1,0 +1,156 @@
+#pragma once
+
+// TCP-lite: one lcore's TCP echo service (RFC 862 over RFC 9293), passive side only.
+//
+// A SYN is answered with a SYN cookie and no state; the final ACK of the handshake,
+// if its cookie verifies, creates a 128-byte record in the lcore's flow table. Data
+// that arrives in order is echoed in the mbuf it came in: the headers in front of
+// the payload are rewritten, the segment is sent with an extra reference, and that
+// reference is kept until the peer acknowledges it, so a retransmission re-sends
+// the same mbuf (no copy). Out-of-order data is dropped and re-acknowledged.
+// Retransmission timer per RFC 6298, congestion control per RFC 5681 with NewReno
+// recovery (RFC 6582), persist timer and window probes, challenge ACKs (RFC 5961).
+// Timers live in one timer wheel per lcore, advanced from the poll loop.
+//
+// Everything here runs on its lcore only: no locks, no allocation after start but
+// mbufs from the lcore's pool (for ACKs, FINs and RSTs that have no segment to ride).
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "host/echo.hpp"
+#include "host/ratelimit.hpp"
+#include "stats/counters.hpp"
+#include "tcp/conn.hpp"
+#include "tcp/syncookie.hpp"
+
+namespace c10m::tcp {
+
+struct Settings {
+    uint32_t max_flows = 1024;  // records on this lcore
+    uint32_t window = 65536;    // --tcp-window: echo data held per connection, bytes
+    uint32_t idle_ms = 300000;  // --tcp-idle-timeout
+    uint16_t mss_limit = 1460;  // what the port and mbufs carry: MTU - 40
+    std::vector<uint16_t> ports{7};
+    SipKey cookie_key{};
+    uint64_t hash_seed = 0;
+    uint32_t rst_rate = 1000;  // RSTs for no connection, and challenge ACKs, per second
+    uint32_t max_held = 8192;  // echo segments held at once on this lcore
+};
+
+inline constexpr uint16_t kRtoMinMs = 200;  // as Linux (RFC 6298 says 1 s)
+inline constexpr uint16_t kRtoMaxMs = 60000;
+inline constexpr uint16_t kRtoInitialMs = 1000;
+inline constexpr uint8_t kMaxRetries = 8;  // timeouts in a row before a RST
+inline constexpr uint32_t kTimerSlots = 4096;
+inline constexpr uint16_t kOutBurst = 64;
+
+// Memory per connection: the record, two hash slots and a free-list entry.
+inline constexpr size_t kBytesPerFlow = sizeof(Conn) + 2 * sizeof(FlowSlot) + sizeof(uint32_t);
+
+// The smallest shift that brings `window` into 16 bits (RFC 7323).
+constexpr uint8_t window_shift(uint32_t window) noexcept {
+    uint8_t s = 0;
+    while ((window >> s) > 0xffff && s < 14)
+        ++s;
+    return s;
+}
+
+class Engine {
+  public:
+    // Memory for max_flows records in hugepages on `socket` (throws SetupError when
+    // there is not enough). Needs the EAL (mbuf dynamic field, rte_zmalloc).
+    Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz, uint64_t now_tsc,
+           stats::LcoreCounters *counters);
+    ~Engine();
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    // Registers a stream (an rx queue and the tx queue its replies go to); returns
+    // its index for input().
+    uint8_t add_stream(uint16_t port, uint16_t queue, const host::PortHost *host);
+
+    // A TCP segment to our address on `stream`: m holds a frame whose Ethernet and
+    // IPv4 headers (20 bytes, no fragment) have been validated, ip_total is the IPv4
+    // total length. Takes ownership of m.
+    void input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, host::Csum l4csum, uint64_t now,
+               stats::Tally &t) noexcept;
+
+    // Fires the timers that are due; cheap when the millisecond has not changed.
+    void run_timers(uint64_t now, stats::Tally &t) noexcept;
+
+    // Sends what input() and run_timers() produced.
+    void flush() noexcept;
+
+    // Resets nothing, sends nothing: lets go of every connection and the mbufs it
+    // holds (at shutdown, so that the pool's in-use count returns to its baseline).
+    void release_all() noexcept;
+
+    uint32_t active() const noexcept { return table_.size(); }
+    uint32_t capacity() const noexcept { return table_.capacity(); }
+    size_t table_bytes() const noexcept { return table_bytes_; }
+    bool serves(uint16_t port) const noexcept { return ports_.has(port); }
+    // For tests: the record of a connection, or nullptr.
+    const Conn *find(uint8_t stream, uint32_t raddr, uint16_t rport, uint16_t lport) const noexcept;
+    uint32_t tick() const noexcept { return tick_; }
+    static SegMeta &meta(rte_mbuf *m) noexcept;
+
+  private:
+    struct Stream {
+        uint16_t port = 0, queue = 0;
+        const host::PortHost *host = nullptr;
+        uint16_t n = 0;
+        rte_mbuf *out[kOutBurst];
+    };
+    struct Seg;
+
+    void set_time(uint64_t now) noexcept;
+    void no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h, stats::Tally &t) noexcept;
+    void on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcept;
+    bool on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexcept;
+    void send_queued(Conn &c, uint32_t idx, stats::Tally &t) noexcept;
+    bool transmit(Conn &c, rte_mbuf *seg, stats::Tally &t) noexcept;
+    void send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags, stats::Tally &t) noexcept;
+    void update_timer(Conn &c, uint32_t idx) noexcept;
+    void restart_rto(Conn &c, uint32_t idx) noexcept;
+    void fire(uint32_t idx, stats::Tally &t) noexcept;
+    void release(uint32_t idx) noexcept;
+    void rtt_sample(Conn &c, uint32_t rtt_us) noexcept;
+    uint32_t rcv_window(const Conn &c) const noexcept;
+    uint16_t window_field(const Conn &c) const noexcept;
+    void push(uint8_t stream, rte_mbuf *m) noexcept;
+    void flush_stream(Stream &st) noexcept;
+    rte_mbuf *alloc_control(stats::Tally &t) noexcept;
+
+    TimerLink &link(uint32_t idx) noexcept { return table_.at(idx).timer; }
+
+    // Hot state first.
+    FlowTable<Conn> table_;
+    TimerWheel<kTimerSlots> *wheel_ = nullptr;
+    host::UdpPorts ports_;  // the same bitset type: one bit per TCP port served
+    SynCookies cookies_;
+    uint64_t now_tsc_ = 0;
+    uint64_t base_tsc_ = 0;
+    uint64_t tsc_hz_ = 1;
+    uint64_t tsc_per_ms_ = 1;
+    uint64_t tsc_per_us_ = 1;
+    uint32_t tick_ = 0;    // ms since start
+    uint32_t now_us_ = 0;  // us since start (wraps every 71 minutes; differences only)
+    uint32_t window_ = 0;
+    uint32_t held_ = 0;
+    uint32_t max_held_ = 0;
+    uint32_t idle_ms_ = 0;
+    uint16_t mss_limit_ = 0;
+    uint8_t our_ws_ = 0;
+    uint8_t nb_streams_ = 0;
+    host::TokenBucket rst_limit_;
+    host::TokenBucket challenge_limit_;
+    rte_mempool *pool_ = nullptr;
+    stats::LcoreCounters *counters_ = nullptr;
+    Stream streams_[16];
+    void *mem_ = nullptr;
+    size_t table_bytes_ = 0;
+};
+
+}  // namespace c10m::tcp
