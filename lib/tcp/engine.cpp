@@ -578,6 +578,7 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
     c.snd_wnd = uint32_t{s.wnd} << c.peer_ws;
     c.snd_wl1 = s.seq;
     c.snd_wl2 = s.ack;
+    c.recover = s.ack - 1;  // ISS (RFC 6582 3.2 step 1)
     c.mss = kMssTable[cr.mss_idx];
     // Initial window, RFC 5681 3.1.
     c.cwnd = c.mss > 2190 ? 2u * c.mss : c.mss > 1095 ? 3u * c.mss : 4u * c.mss;

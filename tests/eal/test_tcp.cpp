@@ -1,0 +1,522 @@
+// TCP-lite's state machine, segment by segment: each test feeds segments built byte
+// by byte (checksums from the reference implementation), then asserts exactly the
+// segments the engine sent (read back from a net_ring port's tx ring, checksums
+// verified independently) and the connection's state after.
+#include <gtest/gtest.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_eth_ring.h>
+#include <rte_ring.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eal/test_util.hpp"
+#include "host/echo.hpp"
+#include "io/port.hpp"
+#include "stats/counters.hpp"
+#include "tcp/engine.hpp"
+#include "unit/frames.hpp"
+
+using namespace c10m;
+using namespace c10m::test;
+using stats::Drop;
+using stats::Event;
+
+namespace {
+
+constexpr uint8_t FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
+constexpr uint16_t kCliPort = 40000;
+
+struct Out {
+    uint8_t flags = 0;
+    uint32_t seq = 0, ack = 0;
+    uint16_t wnd = 0;
+    uint16_t sport = 0, dport = 0;
+    Bytes options, payload;
+};
+
+Bytes tcp_frame(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const Bytes &data,
+                const Bytes &opts = {}, uint16_t sport = kCliPort, uint16_t dport = 7) {
+    Bytes th(20 + opts.size());
+    put16(th, 0, sport);
+    put16(th, 2, dport);
+    put32(th, 4, seq);
+    put32(th, 8, ack);
+    th[12] = static_cast<uint8_t>((20 + opts.size()) / 4 << 4);
+    th[13] = flags;
+    put16(th, 14, wnd);
+    std::copy(opts.begin(), opts.end(), th.begin() + 20);
+    th.insert(th.end(), data.begin(), data.end());
+    put16(th, 16, ref_checksum(th.data(), th.size(), pseudo(kPeerIp, kOurIp, 6, th.size())));
+    return cat(eth(kOurMac, kPeerMac, 0x0800), ipv4(kPeerIp, kOurIp, 6, th));
+}
+
+class Tcp : public ::testing::Test {
+  protected:
+    TestPool pool{4095};
+    rte_ring *rx_ring = nullptr, *tx_ring = nullptr;
+    uint16_t port = 0;
+    std::unique_ptr<io::Port> p;
+    host::PortHost ph;
+    std::unique_ptr<tcp::Engine> e;
+    stats::Tally t;
+    uint64_t hz = rte_get_tsc_hz();
+    uint64_t now = 0;
+    uint32_t isn = 1000;    // the client's
+    uint32_t cookie = 0;    // our ISS
+    uint32_t peer_nxt = 0;  // next client seq
+    uint32_t our_nxt = 0;   // next seq we send
+    tcp::Settings settings;
+
+    void SetUp() override {
+        static int seq = 0;
+        const std::string s = std::to_string(seq++);
+        rx_ring = rte_ring_create(("tcpin" + s).c_str(), 1024, SOCKET_ID_ANY,
+                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+        tx_ring = rte_ring_create(("tcpout" + s).c_str(), 1024, SOCKET_ID_ANY,
+                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
+        ASSERT_TRUE(rx_ring && tx_ring);
+        int id =
+            rte_eth_from_rings(("tcpport" + s).c_str(), &rx_ring, 1, &tx_ring, 1, SOCKET_ID_ANY);
+        ASSERT_GE(id, 0);
+        port = static_cast<uint16_t>(id);
+        p = std::make_unique<io::Port>(port, 1, 1, 0, 0);
+        p->setup_rx_queue(0, SOCKET_ID_ANY, pool.get());
+        p->setup_tx_queue(0, SOCKET_ID_ANY);
+        p->start();
+        ph.has_ip = true;
+        ph.ip = kOurIp;
+        ph.bcast = 0xc61200ff;
+        std::copy(kOurMac, kOurMac + 6, ph.mac);
+        now = 1000 * hz;  // a TSC far from 0
+        settings.max_flows = 4;
+        settings.window = 65536;
+        settings.idle_ms = 600000;
+        settings.cookie_key = {11, 22};
+        settings.hash_seed = 33;
+        settings.rst_rate = 0;  // unlimited
+        make_engine();
+    }
+    void make_engine() {
+        e = std::make_unique<tcp::Engine>(settings, pool.get(), SOCKET_ID_ANY, hz, now, nullptr);
+        ASSERT_EQ(e->add_stream(port, 0, &ph), 0);
+    }
+    void TearDown() override {
+        e.reset();
+        drain();
+        p.reset();
+        EXPECT_EQ(pool.in_use(), 0u) << "every mbuf back in the pool";
+        rte_ring_free(rx_ring);
+        rte_ring_free(tx_ring);
+    }
+
+    // What the engine sent since last time, parsed and checked.
+    std::vector<Out> drain() {
+        if (e) e->flush();
+        std::vector<Out> outs;
+        rte_mbuf *ms[64];
+        unsigned n;
+        while ((n = rte_ring_dequeue_burst(tx_ring, reinterpret_cast<void **>(ms), 64, nullptr))) {
+            for (unsigned i = 0; i < n; ++i) {
+                Bytes f = bytes_of(ms[i]);
+                rte_pktmbuf_free(ms[i]);
+                EXPECT_GE(f.size(), 54u);
+                if (f.size() < 54) continue;
+                EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kPeerMac));
+                EXPECT_TRUE(std::equal(f.begin() + 6, f.begin() + 12, kOurMac));
+                EXPECT_EQ(ref_checksum(f.data() + 14, 20), 0) << "IPv4 checksum";
+                EXPECT_EQ(get32(f, 26), kOurIp);
+                EXPECT_EQ(get32(f, 30), kPeerIp);
+                const size_t total = get16(f, 16);
+                EXPECT_EQ(total + 14, f.size());
+                EXPECT_EQ(
+                    ref_checksum(f.data() + 34, total - 20, pseudo(kOurIp, kPeerIp, 6, total - 20)),
+                    0)
+                    << "TCP checksum";
+                Out o;
+                o.sport = get16(f, 34);
+                o.dport = get16(f, 36);
+                o.seq = get32(f, 38);
+                o.ack = get32(f, 42);
+                const size_t doff = (f[46] >> 4) * 4u;
+                o.flags = f[47];
+                o.wnd = get16(f, 48);
+                o.options.assign(f.begin() + 54, f.begin() + 34 + static_cast<long>(doff));
+                o.payload.assign(f.begin() + 34 + static_cast<long>(doff), f.end());
+                outs.push_back(o);
+            }
+        }
+        return outs;
+    }
+    std::vector<Out> feed(const Bytes &frame, host::Csum l4 = host::Csum::unknown) {
+        rte_mbuf *m = pool.frame(frame);
+        e->input(m, 0, get16(frame, 16), l4, now, t);
+        return drain();
+    }
+    std::vector<Out> advance_ms(uint64_t ms) {
+        std::vector<Out> all;
+        for (uint64_t i = 0; i < ms; ++i) {  // one millisecond at a time, as the loop would
+            now += hz / 1000;
+            e->run_timers(now, t);
+            auto o = drain();
+            all.insert(all.end(), o.begin(), o.end());
+        }
+        return all;
+    }
+    uint32_t drops(Drop d) const { return t.drop[static_cast<size_t>(d)]; }
+    uint32_t events(Event ev) const { return t.event[static_cast<size_t>(ev)]; }
+    const tcp::Conn *conn(uint16_t cport = kCliPort) const { return e->find(0, kPeerIp, cport, 7); }
+
+    static Bytes syn_options(uint16_t mss = 1460, int ws = 7) {
+        Bytes o = {2, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)};
+        o.insert(o.end(), {4, 2});                           // SACK permitted
+        o.insert(o.end(), {8, 10, 0, 0, 0, 1, 0, 0, 0, 0});  // timestamps
+        if (ws >= 0) o.insert(o.end(), {1, 3, 3, static_cast<uint8_t>(ws)});
+        while (o.size() % 4)
+            o.push_back(1);
+        return o;
+    }
+
+    // Three-way handshake from the client; leaves the connection established.
+    void handshake(uint16_t mss = 1460, int ws = 7, uint16_t cport = kCliPort) {
+        auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options(mss, ws), cport));
+        ASSERT_EQ(out.size(), 1u);
+        ASSERT_EQ(out[0].flags, SYN | ACK);
+        ASSERT_EQ(out[0].ack, isn + 1);
+        cookie = out[0].seq;
+        peer_nxt = isn + 1;
+        our_nxt = cookie + 1;
+        EXPECT_EQ(conn(cport), nullptr) << "a SYN costs no state";
+        out = feed(tcp_frame(peer_nxt, our_nxt, ACK, 502, {}, {}, cport));
+        EXPECT_TRUE(out.empty());
+        ASSERT_NE(conn(cport), nullptr);
+        EXPECT_EQ(conn(cport)->state, tcp::State::established);
+    }
+    // Client data; returns what we sent.
+    std::vector<Out> send(const Bytes &data, uint16_t wnd = 502, uint8_t extra = 0) {
+        auto o = feed(tcp_frame(peer_nxt, our_nxt, ACK | PSH | extra, wnd, data));
+        peer_nxt += static_cast<uint32_t>(data.size());
+        return o;
+    }
+    std::vector<Out> ack(uint32_t a, uint16_t wnd = 502) {
+        return feed(tcp_frame(peer_nxt, a, ACK, wnd, {}));
+    }
+};
+
+}  // namespace
+
+TEST_F(Tcp, SynGetsACookieWithMssAndWindowScaleOnly) {
+    auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options(1460, 7)));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, SYN | ACK);
+    EXPECT_EQ(out[0].ack, isn + 1);
+    EXPECT_EQ(out[0].sport, 7);
+    EXPECT_EQ(out[0].dport, kCliPort);
+    EXPECT_EQ(out[0].wnd, 65535) << "a SYN-ACK's window is never scaled";
+    // MSS 1460, NOP, window scale 1 (65536 needs one shift); no SACK, no timestamps.
+    EXPECT_EQ(out[0].options, (Bytes{2, 4, 0x05, 0xb4, 1, 3, 3, 1}));
+    EXPECT_EQ(e->active(), 0u);
+    EXPECT_EQ(events(Event::tcp_cookie_sent), 1u);
+    // Without a window scale option from the peer, none from us.
+    out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options(1300, -1), kCliPort + 1));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].options, (Bytes{2, 4, 0x05, 0x14}));
+}
+
+TEST_F(Tcp, HandshakeEchoAndAckReleasesTheSegment) {
+    handshake();
+    const unsigned base = pool.in_use();
+    auto out = send(payload(100));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK | PSH);
+    EXPECT_EQ(out[0].seq, our_nxt);
+    EXPECT_EQ(out[0].ack, peer_nxt);
+    EXPECT_EQ(out[0].payload, payload(100));
+    EXPECT_EQ(out[0].wnd, (65536 - 100) >> 1) << "the window shrinks by what we hold";
+    EXPECT_EQ(pool.in_use(), base + 1) << "the echo segment is held until ACKed";
+    EXPECT_TRUE(ack(our_nxt + 100).empty());
+    EXPECT_EQ(pool.in_use(), base) << "ACKed: released";
+    EXPECT_EQ(conn()->snd_una, our_nxt + 100);
+    EXPECT_EQ(events(Event::tcp_bytes_echoed), 100u);
+}
+
+TEST_F(Tcp, ForgedOrExpiredCookieGetsARstAndNoState) {
+    auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options()));
+    cookie = out[0].seq;
+    out = feed(tcp_frame(isn + 1, cookie + 2, ACK, 502, {}));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, RST);
+    EXPECT_EQ(out[0].seq, cookie + 2) << "RST carries SEQ = SEG.ACK";
+    EXPECT_EQ(drops(Drop::tcp_cookie_failed), 1u);
+    EXPECT_EQ(e->active(), 0u);
+    now += 3 * tcp::kCookieSlotSeconds * hz;  // three slots later
+    out = feed(tcp_frame(isn + 1, cookie + 1, ACK, 502, {}));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, RST);
+    EXPECT_EQ(drops(Drop::tcp_cookie_expired), 1u);
+    EXPECT_EQ(e->active(), 0u);
+}
+
+TEST_F(Tcp, HandshakeAckCarryingDataOpensAndEchoes) {
+    auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options()));
+    cookie = out[0].seq;
+    out = feed(tcp_frame(isn + 1, cookie + 1, ACK | PSH, 502, payload(10)));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload, payload(10));
+    EXPECT_EQ(out[0].ack, isn + 11);
+}
+
+TEST_F(Tcp, OutOfOrderDataIsDroppedAndReAcked) {
+    handshake();
+    const uint32_t hole = peer_nxt;
+    peer_nxt += 50;  // the first 50 bytes are "lost"
+    auto out = send(payload(30));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK);
+    EXPECT_EQ(out[0].ack, hole) << "duplicate ACK for the hole";
+    EXPECT_TRUE(out[0].payload.empty());
+    EXPECT_EQ(drops(Drop::tcp_out_of_order), 1u);
+    // An old duplicate gets an ACK too, and nothing is echoed twice.
+    peer_nxt = hole;
+    send(payload(50));
+    peer_nxt = hole;
+    out = send(payload(50));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].payload.empty());
+    EXPECT_EQ(out[0].ack, hole + 50);
+    EXPECT_EQ(events(Event::tcp_bytes_echoed), 50u);
+}
+
+TEST_F(Tcp, RetransmissionTimerBacksOffThenGivesUp) {
+    handshake();
+    auto out = send(payload(20));
+    ASSERT_EQ(out.size(), 1u);
+    // Initial RTO 1 s (no sample yet): nothing at 999 ms, the same segment at 1000.
+    EXPECT_TRUE(advance_ms(999).empty());
+    out = advance_ms(1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, our_nxt);
+    EXPECT_EQ(out[0].payload, payload(20));
+    EXPECT_EQ(conn()->cwnd, conn()->mss) << "loss window after a timeout";
+    // Doubled: 2 s, then 4 s.
+    EXPECT_TRUE(advance_ms(1999).empty());
+    EXPECT_EQ(advance_ms(1).size(), 1u);
+    EXPECT_TRUE(advance_ms(3999).empty());
+    EXPECT_EQ(advance_ms(1).size(), 1u);
+    EXPECT_EQ(events(Event::tcp_rto), 3u);
+    EXPECT_EQ(events(Event::tcp_retransmit), 3u);
+    // Then 8, 16, 32, 60, 60 s: the ninth timeout gives up with a RST.
+    out = advance_ms(8000 + 16000 + 32000 + 60000 + 60000 + 60000);
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out.back().flags, RST | ACK);
+    EXPECT_EQ(events(Event::tcp_conn_gave_up), 1u);
+    EXPECT_EQ(conn(), nullptr);
+    EXPECT_EQ(e->active(), 0u);
+}
+
+TEST_F(Tcp, RttSampleSetsTheTimeout) {
+    handshake();
+    send(payload(10));
+    advance_ms(30);
+    ack(our_nxt + 10);
+    // RFC 6298: SRTT = 30 ms, RTTVAR = 15 ms, RTO = 30 + 4*15 = 90 -> the 200 ms floor.
+    EXPECT_NEAR(conn()->srtt_us, 30000, 1500);
+    EXPECT_EQ(conn()->rto_ms, tcp::kRtoMinMs);
+}
+
+TEST_F(Tcp, ThreeDuplicateAcksTriggerFastRetransmit) {
+    handshake();
+    for (int i = 0; i < 5; ++i)
+        send(payload(100, static_cast<uint8_t>(i)));
+    // The first segment is lost: the client ACKs nothing new, three times.
+    EXPECT_TRUE(ack(our_nxt).empty()) << "(no outstanding data was ACKed: not a dup yet?)";
+    EXPECT_TRUE(ack(our_nxt).empty());
+    auto out = ack(our_nxt);
+    ASSERT_EQ(out.size(), 1u) << "third duplicate ACK: fast retransmit";
+    EXPECT_EQ(out[0].seq, our_nxt);
+    EXPECT_EQ(out[0].payload, payload(100, 0));
+    EXPECT_EQ(events(Event::tcp_fast_retransmit), 1u);
+    EXPECT_TRUE(conn()->flags & tcp::cf::recovery);
+    // A partial ACK retransmits the next hole; a full one ends recovery.
+    out = ack(our_nxt + 100);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, our_nxt + 100);
+    ack(our_nxt + 500);
+    EXPECT_FALSE(conn()->flags & tcp::cf::recovery);
+    EXPECT_EQ(conn()->snd_una, our_nxt + 500);
+}
+
+TEST_F(Tcp, ZeroWindowHoldsDataAndProbes) {
+    handshake();
+    ack(our_nxt, 0);  // the client's window closes
+    auto out = send(payload(40), 0);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].payload.empty()) << "only an ACK: the echo waits for the window";
+    EXPECT_EQ(out[0].ack, peer_nxt);
+    // Persist timer: a probe (an old sequence number) after RTO, then backed off.
+    out = advance_ms(1000);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].seq, our_nxt - 1);
+    EXPECT_TRUE(out[0].payload.empty());
+    EXPECT_EQ(advance_ms(2000).size(), 1u);
+    EXPECT_EQ(events(Event::tcp_window_probe), 2u);
+    // The window opens: the data goes.
+    out = ack(our_nxt, 502);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload, payload(40));
+}
+
+TEST_F(Tcp, RstInWindowGetsAChallengeExactOneResets) {
+    handshake();
+    auto out = feed(tcp_frame(peer_nxt + 10, 0, RST, 0, {}));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK) << "challenge ACK (RFC 5961 3.2)";
+    EXPECT_EQ(out[0].ack, peer_nxt);
+    ASSERT_NE(conn(), nullptr);
+    out = feed(tcp_frame(peer_nxt + 100000, 0, RST, 0, {}));
+    EXPECT_TRUE(out.empty()) << "out of window: ignored";
+    EXPECT_EQ(drops(Drop::tcp_out_of_window), 1u);
+    out = feed(tcp_frame(peer_nxt, 0, RST, 0, {}));
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(conn(), nullptr);
+    EXPECT_EQ(events(Event::tcp_conn_reset), 1u);
+}
+
+TEST_F(Tcp, SynOnAnEstablishedConnectionGetsAChallengeAck) {
+    handshake();
+    auto out = feed(tcp_frame(peer_nxt + 5, 0, SYN, 64240, {}, syn_options()));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK);
+    EXPECT_EQ(events(Event::tcp_challenge_ack), 1u);
+    EXPECT_NE(conn(), nullptr);
+}
+
+TEST_F(Tcp, PeerFinThenOursThenClosedWithoutTimeWait) {
+    handshake();
+    send(payload(10));
+    auto out = send({}, 502, FIN);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, FIN | ACK) << "all the echo is out: our FIN follows at once";
+    EXPECT_EQ(out[0].seq, our_nxt + 10);
+    EXPECT_EQ(out[0].ack, peer_nxt + 1) << "and acknowledges the peer's FIN";
+    EXPECT_EQ(conn()->state, tcp::State::last_ack);
+    peer_nxt += 1;
+    EXPECT_TRUE(ack(our_nxt + 10).empty()) << "the data ACKed, not our FIN";
+    ASSERT_NE(conn(), nullptr);
+    // Our FIN was lost: sent again on the timeout.
+    out = advance_ms(1000);
+    ASSERT_GE(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, FIN | ACK);
+    EXPECT_EQ(out[0].seq, our_nxt + 10);
+    out = ack(our_nxt + 11);
+    EXPECT_TRUE(out.empty());
+    EXPECT_EQ(conn(), nullptr) << "closed: no TIME_WAIT on our passive close";
+    EXPECT_EQ(events(Event::tcp_conn_closed), 1u);
+}
+
+TEST_F(Tcp, FinWaitsForTheEchoThatTheWindowHoldsBack) {
+    handshake();
+    ack(our_nxt, 0);
+    send(payload(10), 0);
+    auto out = send({}, 0, FIN);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK) << "no FIN while echo data waits for the peer's window";
+    EXPECT_EQ(conn()->state, tcp::State::close_wait);
+    peer_nxt += 1;
+    out = ack(our_nxt, 502);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].payload, payload(10));
+    EXPECT_EQ(out[1].flags, FIN | ACK);
+}
+
+TEST_F(Tcp, SequenceNumbersWrap) {
+    isn = 0xffffffffu - 20;
+    handshake();
+    for (int i = 0; i < 4; ++i) {
+        auto out = send(payload(16, static_cast<uint8_t>(i)));
+        ASSERT_EQ(out.size(), 1u);
+        EXPECT_EQ(out[0].ack, peer_nxt);
+        EXPECT_EQ(out[0].payload, payload(16, static_cast<uint8_t>(i)));
+        ack(out[0].seq + 16);
+    }
+    EXPECT_LT(conn()->rcv_nxt, 100u) << "wrapped";
+}
+
+TEST_F(Tcp, PeerWindowIsScaledAndHonoured) {
+    handshake(1460, 7);
+    // 3 * 128 = 384 bytes of window: the first two 150-byte echoes fit, the third waits.
+    auto out = send(payload(150), 3);
+    EXPECT_EQ(out[0].payload.size(), 150u);
+    out = send(payload(150), 3);
+    EXPECT_EQ(out[0].payload.size(), 150u);
+    out = send(payload(150), 3);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].payload.empty());
+    out = ack(our_nxt + 150, 3);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].payload.size(), 150u);
+}
+
+TEST_F(Tcp, SegmentsNeverExceedTheAgreedMss) {
+    handshake(1300, 7);
+    EXPECT_EQ(conn()->mss, 1300);
+    auto out = send(payload(1301));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TRUE(out[0].payload.empty());
+    EXPECT_EQ(drops(Drop::tcp_oversize), 1u);
+}
+
+TEST_F(Tcp, FullTableRefusesWithRst) {
+    for (uint16_t i = 0; i < settings.max_flows; ++i)
+        handshake(1460, 7, static_cast<uint16_t>(kCliPort + i));
+    auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options(), 50000));
+    cookie = out[0].seq;
+    out = feed(tcp_frame(isn + 1, cookie + 1, ACK, 502, {}, {}, 50000));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, RST);
+    EXPECT_EQ(events(Event::tcp_conn_refused), 1u);
+    EXPECT_EQ(e->active(), settings.max_flows);
+}
+
+TEST_F(Tcp, ClosedPortAndStraySegmentsGetRsts) {
+    auto out = feed(tcp_frame(isn, 0, SYN, 64240, {}, {}, kCliPort, 8));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, RST | ACK);
+    EXPECT_EQ(out[0].ack, isn + 1);
+    EXPECT_EQ(out[0].seq, 0u);
+    EXPECT_EQ(drops(Drop::tcp_closed_port), 1u);
+    out = feed(tcp_frame(5, 6, RST, 0, {}));
+    EXPECT_TRUE(out.empty()) << "never a RST for a RST";
+}
+
+TEST_F(Tcp, BadSegmentsAreCountedAndDropped) {
+    auto f = tcp_frame(isn, 0, SYN, 64240, {}, syn_options());
+    f[54 + 4] ^= 1;  // inside the options
+    EXPECT_TRUE(feed(f).empty());
+    EXPECT_EQ(drops(Drop::tcp_bad_checksum), 1u);
+    EXPECT_TRUE(feed(tcp_frame(isn, 0, SYN | FIN, 64240, {})).empty());
+    EXPECT_TRUE(feed(tcp_frame(isn, 0, 0, 64240, {})).empty());
+    EXPECT_TRUE(feed(tcp_frame(isn, 0, FIN, 64240, {})).empty());
+    EXPECT_EQ(drops(Drop::tcp_bad_flags), 3u);
+    auto off = tcp_frame(isn, 0, SYN, 64240, {});
+    off[46] = 0x40;  // data offset 16
+    put16(off, 50, 0);
+    put16(off, 50, ref_checksum(off.data() + 34, 20, pseudo(kPeerIp, kOurIp, 6, 20)));
+    EXPECT_TRUE(feed(off).empty());
+    EXPECT_EQ(drops(Drop::tcp_bad_offset), 1u);
+}
+
+TEST_F(Tcp, IdleConnectionsAreReclaimed) {
+    settings.idle_ms = 3000;
+    make_engine();
+    handshake();
+    EXPECT_TRUE(advance_ms(2999).empty());
+    auto out = advance_ms(1);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, RST | ACK);
+    EXPECT_EQ(conn(), nullptr);
+    EXPECT_EQ(events(Event::tcp_conn_reclaimed), 1u);
+}
