@@ -50,6 +50,12 @@ int on_stats(const char *, const char *, rte_tel_data *d) {
     rte_tel_data_add_dict_u64(d, "busy_cycles", busy);
     rte_tel_data_add_dict_u64(d, "cycles_per_pkt", pkts ? busy / pkts : 0);
     rte_tel_data_add_dict_u64(d, "mbufs_in_use", in_use);
+    if (s.tcp.on) {
+        rte_tel_data_add_dict_u64(d, "tcp_active", tcp_active(s));
+        rte_tel_data_add_dict_u64(d, "tcp_max_flows", s.tcp.max_flows);
+        rte_tel_data_add_dict_u64(d, "tcp_bytes_per_flow", s.tcp.bytes_per_flow);
+        rte_tel_data_add_dict_u64(d, "tcp_table_bytes", s.tcp.table_bytes);
+    }
     for (size_t r = 0; r < kDropReasons; ++r)
         rte_tel_data_add_dict_u64(d, ("drop_" + std::string(kDropNames[r])).c_str(), drops[r]);
     for (size_t e = 0; e < kEvents; ++e)
@@ -64,7 +70,8 @@ void telemetry_register() {
     std::call_once(once, [] {
         rte_telemetry_register_cmd(
             "/c10m/stats", on_stats,
-            "c10m totals: rx, tx, drops by reason, echo replies, cycles per packet. "
+            "c10m totals: rx, tx, drops by reason, echo replies, TCP connections, cycles per "
+            "packet. "
             "No parameters");
     });
 }

@@ -27,6 +27,9 @@ inline constexpr uint8_t timing = 8;    // one segment is being timed for an RTT
 inline constexpr uint8_t rto = 16;      // the timer is the retransmission timer
 inline constexpr uint8_t persist = 32;  // ... or the persist timer (with rto set too)
 inline constexpr uint8_t sampled = 64;  // srtt and rttvar hold a measurement
+// We advertised a window below one MSS: the peer may be waiting for it to open, so
+// say so as soon as it has (RFC 9293 3.8.6.2.2), not at its next probe.
+inline constexpr uint8_t wnd_update = 128;
 }  // namespace cf
 
 struct Conn {
@@ -39,8 +42,8 @@ struct Conn {
     uint32_t snd_max;    // highest sent + 1
     uint32_t snd_end;    // end of the echo data queued (sent or not), FIN excluded
     uint32_t snd_wnd;    // the peer's receive window, in bytes (scaled)
-    uint32_t snd_wl1;    // seq and ack of the segment that last updated snd_wnd
-    uint32_t snd_wl2;    //
+    uint32_t snd_wl1;    // seq of the segment that last updated snd_wnd (as Linux, no WL2)
+    uint32_t rcv_adv;    // right edge of the window we last advertised
     uint32_t rcv_nxt;    // next sequence number expected from the peer
     uint32_t cwnd;       // congestion window, bytes (RFC 5681)
     uint32_t ssthresh;   //
@@ -52,23 +55,34 @@ struct Conn {
     uint16_t rto_ms;     // current retransmission timeout, backoff included
     uint16_t mss;        // largest segment we send and accept (both sides agreed)
     uint8_t dupacks;     //
-    uint8_t retries;     // consecutive timeouts
-    uint8_t peer_ws;     // the peer's window scale shift
-    uint8_t spare;
-    TimerLink timer;   // retransmission, persist or idle (see cf::rto, cf::persist)
-    uint32_t last_rx;  // tick (ms) of the last acceptable segment
-    rte_mbuf *head;    // echo segments held: oldest unacknowledged first, ...
-    rte_mbuf *unsent;  // ... the first not sent yet (nullptr: all sent), ...
-    rte_mbuf *tail;    // ... the newest
+    uint8_t ws_tries;    // low nibble: the peer's window scale; high: consecutive timeouts
+    uint16_t ooo;        // 1 + index of the lcore's out-of-order slot it uses; 0: none
+    TimerLink timer;     // retransmission, persist or idle (see cf::rto, cf::persist)
+    uint32_t last_rx;    // tick (ms) of the last acceptable segment
+    rte_mbuf *head;      // echo segments held: oldest unacknowledged first, ...
+    rte_mbuf *unsent;    // ... the first not sent yet (nullptr: all sent), ...
+    rte_mbuf *tail;      // ... the newest
+
+    uint8_t peer_ws() const noexcept { return ws_tries & 0xf; }
+    uint8_t retries() const noexcept { return static_cast<uint8_t>(ws_tries >> 4); }
+    void set_peer_ws(uint8_t v) noexcept {
+        ws_tries = static_cast<uint8_t>((ws_tries & 0xf0) | (v & 0xf));
+    }
+    void set_retries(uint8_t v) noexcept {
+        ws_tries = static_cast<uint8_t>((ws_tries & 0x0f) | (v << 4));
+    }
 };
 static_assert(sizeof(Conn) <= 128, "a connection record must stay within 128 bytes");
 
-// What c10m keeps with each echo segment it holds, in an mbuf dynamic field.
+// What c10m keeps with each segment it holds, in an mbuf dynamic field: an echo
+// segment (queued to send, or sent and not yet acknowledged), or a segment of the
+// peer's that arrived out of order.
 struct SegMeta {
     rte_mbuf *next;  // the connection's next held segment
-    uint32_t seq;    // sequence number of its first byte
+    uint32_t seq;    // sequence number of its first byte (ours; the peer's if out of order)
     uint16_t len;    // payload bytes
-    uint16_t psum;   // the payload's checksum sum (sum_native, folded)
+    uint16_t psum;   // the payload's checksum sum (sum_native, folded); out of order:
+                     // the payload's offset in the frame
 };
 
 }  // namespace c10m::tcp

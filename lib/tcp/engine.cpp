@@ -118,8 +118,9 @@ Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz
     const size_t slot_bytes = sizeof(FlowSlot) * slots;
     const size_t free_bytes = sizeof(uint32_t) * n;
     const size_t wheel_bytes = sizeof(TimerWheel<kTimerSlots>);
-    const size_t total =
-        rec_bytes + slot_bytes + free_bytes + wheel_bytes + 4 * RTE_CACHE_LINE_SIZE;
+    const size_t ooo_bytes = sizeof(OooSlot) * kOooSlots + sizeof(uint16_t) * kOooSlots;
+    const size_t total = rec_bytes + slot_bytes + free_bytes + wheel_bytes + ooo_bytes +
+                         6 * RTE_CACHE_LINE_SIZE;
     mem_ = rte_zmalloc_socket("c10m_tcp_flows", total, RTE_CACHE_LINE_SIZE, socket);
     if (!mem_)
         throw SetupError("cannot allocate the TCP flow table (" + std::to_string(n) + " flows, " +
@@ -136,6 +137,12 @@ Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz
     void *wheel_mem = base + align(rec_bytes) + align(slot_bytes) + align(free_bytes);
     table_ = FlowTable<Conn>(records, slot_mem, free_mem, n, static_cast<uint32_t>(s.hash_seed));
     wheel_ = new (wheel_mem) TimerWheel<kTimerSlots>(0);
+    auto *ooo_mem = static_cast<uint8_t *>(wheel_mem) + align(wheel_bytes);
+    ooo_ = reinterpret_cast<OooSlot *>(ooo_mem);
+    ooo_free_ = reinterpret_cast<uint16_t *>(ooo_mem + align(sizeof(OooSlot) * kOooSlots));
+    for (uint32_t i = 0; i < kOooSlots; ++i)
+        ooo_free_[i] = static_cast<uint16_t>(kOooSlots - 1 - i);
+    ooo_nfree_ = kOooSlots;
     rst_limit_.configure(s.rst_rate, 50, tsc_hz, now_tsc);
     challenge_limit_.configure(s.rst_rate, 50, tsc_hz, now_tsc);
 }
@@ -219,15 +226,30 @@ uint32_t Engine::rcv_window(const Conn &c) const noexcept {
     return avail;
 }
 
-uint16_t Engine::window_field(const Conn &c) const noexcept {
-    const uint32_t w = rcv_window(c);
-    return static_cast<uint16_t>((c.flags & cf::ws_ok) ? w >> our_ws_ : w);
+// The window field of a segment we are about to send. The right edge never moves
+// left (RFC 9293 3.8.6.2.2), and a duplicate ACK repeats the window of the ACKs
+// before it: a sender counts an ACK whose window changed as a window update, not
+// as a duplicate (Linux does), and fast retransmit needs three duplicates. A
+// window below one MSS is noted, to announce it when it opens.
+uint16_t Engine::advertise(Conn &c, bool dup) const noexcept {
+    const uint8_t shift = (c.flags & cf::ws_ok) ? our_ws_ : 0;
+    uint32_t w = rcv_window(c);
+    const uint32_t promised = seq_leq(c.rcv_nxt, c.rcv_adv) ? c.rcv_adv - c.rcv_nxt : 0;
+    if (dup ? promised < w : promised > w) w = promised;
+    const uint16_t field = static_cast<uint16_t>(std::min<uint32_t>(w >> shift, 0xffff));
+    const uint32_t edge = c.rcv_nxt + (uint32_t{field} << shift);
+    if (seq_gt(edge, c.rcv_adv)) c.rcv_adv = edge;
+    if ((uint32_t{field} << shift) < c.mss)
+        c.flags |= cf::wnd_update;
+    else
+        c.flags &= static_cast<uint8_t>(~cf::wnd_update);
+    return field;
 }
 
 // A segment without payload for connection c (ACK, FIN, RST, window probe) in m
 // (an incoming mbuf to reuse, or a fresh one).
-void Engine::send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags,
-                          stats::Tally &t) noexcept {
+void Engine::send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags, stats::Tally &t,
+                          bool dup) noexcept {
     if (!m) m = alloc_control(t);
     if (!m) return;
     if (rte_pktmbuf_headroom(m) + kHdr > m->buf_len) {
@@ -238,7 +260,7 @@ void Engine::send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags,
     m->data_len = kHdr;
     m->pkt_len = kHdr;
     write_headers(rte_pktmbuf_mtod(m, uint8_t *), *streams_[c.key.stream].host, c.rmac, c.key.raddr,
-                  c.key.rport, c.key.lport, seq, c.rcv_nxt, flags, window_field(c), 0, 0, 0);
+                  c.key.rport, c.key.lport, seq, c.rcv_nxt, flags, advertise(c, dup), 0, 0, 0);
     push(c.key.stream, m);
     t.add(stats::Event::tcp_seg_out);
 }
@@ -255,7 +277,7 @@ bool Engine::transmit(Conn &c, rte_mbuf *seg, stats::Tally &t) noexcept {
     const SegMeta &sm = meta(seg);
     write_headers(rte_pktmbuf_mtod(seg, uint8_t *), *streams_[c.key.stream].host, c.rmac,
                   c.key.raddr, c.key.rport, c.key.lport, sm.seq, c.rcv_nxt, kAck | kPsh,
-                  window_field(c), 0, sm.len, sm.psum);
+                  advertise(c, false), 0, sm.len, sm.psum);
     rte_mbuf_refcnt_update(seg, 1);
     push(c.key.stream, seg);
     t.add(stats::Event::tcp_seg_out);
@@ -354,7 +376,8 @@ void Engine::fire(uint32_t idx, stats::Tally &t) noexcept {
         return;
     }
     // Retransmission timeout (RFC 6298 5.4-5.7, RFC 5681 3.1).
-    if (++c.retries > kMaxRetries) {
+    c.set_retries(static_cast<uint8_t>(c.retries() + 1));
+    if (c.retries() > kMaxRetries) {
         send_control(c, nullptr, c.snd_nxt, kRst | kAck, t);
         t.add(stats::Event::tcp_rst_sent);
         t.add(stats::Event::tcp_conn_gave_up);
@@ -386,6 +409,7 @@ void Engine::release(uint32_t idx) noexcept {
         m = next;
     }
     c.head = c.unsent = c.tail = nullptr;
+    ooo_release(c);
     c.state = State::free;
     table_.erase(idx);
 }
@@ -571,14 +595,14 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
     const int8_t ws = kWscaleTable[cr.ws_idx];
     if (ws >= 0) {
         c.flags |= cf::ws_ok;
-        c.peer_ws = static_cast<uint8_t>(ws);
+        c.set_peer_ws(static_cast<uint8_t>(ws));
     }
     c.snd_una = c.snd_nxt = c.snd_max = c.snd_end = s.ack;
     c.rcv_nxt = s.seq;
-    c.snd_wnd = uint32_t{s.wnd} << c.peer_ws;
+    c.snd_wnd = uint32_t{s.wnd} << c.peer_ws();
     c.snd_wl1 = s.seq;
-    c.snd_wl2 = s.ack;
-    c.recover = s.ack - 1;  // ISS (RFC 6582 3.2 step 1)
+    c.rcv_adv = s.seq + std::min<uint32_t>(window_, 0xffff);  // the SYN-ACK's
+    c.recover = s.ack - 1;                                    // ISS (RFC 6582 3.2 step 1)
     c.mss = kMssTable[cr.mss_idx];
     // Initial window, RFC 5681 3.1.
     c.cwnd = c.mss > 2190 ? 2u * c.mss : c.mss > 1095 ? 3u * c.mss : 4u * c.mss;
@@ -591,10 +615,103 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
     on_conn(idx, m, s2, t);
 }
 
+// In-order payload (plen bytes at frame + payload_off in m) becomes an echo segment:
+// the headers will be rebuilt in front of the payload, which does not move.
+void Engine::accept(Conn &c, rte_mbuf *m, const uint8_t *frame, uint32_t payload_off, uint32_t plen,
+                    stats::Tally &t) noexcept {
+    m->data_off = static_cast<uint16_t>(m->data_off + payload_off - kHdr);
+    m->data_len = static_cast<uint16_t>(kHdr + plen);
+    m->pkt_len = kHdr + plen;
+    SegMeta &sm = meta(m);
+    sm.next = nullptr;
+    sm.seq = c.snd_end;
+    sm.len = static_cast<uint16_t>(plen);
+    sm.psum = wire::fold(wire::sum_native(frame + payload_off, plen));
+    if (c.tail)
+        meta(c.tail).next = m;
+    else
+        c.head = m;
+    c.tail = m;
+    if (!c.unsent) c.unsent = m;
+    c.snd_end += plen;
+    c.rcv_nxt += plen;
+    t.add(stats::Event::tcp_bytes_echoed, plen);
+}
+
+// Keeps segment m (peer sequence seq, plen payload bytes at payload_off) past a hole,
+// in order; false (the caller drops it) when it overlaps one kept already, or there
+// is no room.
+bool Engine::ooo_insert(Conn &c, uint32_t idx, rte_mbuf *m, uint32_t seq, uint32_t payload_off,
+                        uint32_t plen) noexcept {
+    (void)idx;
+    if (!c.ooo) {
+        if (ooo_nfree_ == 0) return false;
+        const uint16_t slot = ooo_free_[--ooo_nfree_];
+        ooo_[slot] = {nullptr, 0};
+        c.ooo = static_cast<uint16_t>(slot + 1);
+    }
+    OooSlot &o = ooo_[c.ooo - 1];
+    if (o.count >= kOooPerConn) return false;
+    rte_mbuf **pp = &o.head;
+    while (*pp && seq_lt(meta(*pp).seq, seq)) {
+        if (seq_gt(meta(*pp).seq + meta(*pp).len, seq)) return false;
+        pp = &meta(*pp).next;
+    }
+    if (*pp && seq_lt(meta(*pp).seq, seq + plen)) return false;
+    SegMeta &sm = meta(m);
+    sm.next = *pp;
+    sm.seq = seq;
+    sm.len = static_cast<uint16_t>(plen);
+    sm.psum = static_cast<uint16_t>(payload_off);
+    *pp = m;
+    ++o.count;
+    return true;
+}
+
+// The hole before the kept segments may have closed: what is now in order goes to
+// the echo queue, what the peer sent again meanwhile is dropped.
+void Engine::ooo_drain(Conn &c, stats::Tally &t) noexcept {
+    if (!c.ooo) return;
+    OooSlot &o = ooo_[c.ooo - 1];
+    while (o.head && seq_leq(meta(o.head).seq, c.rcv_nxt)) {
+        rte_mbuf *m = o.head;
+        const SegMeta sm = meta(m);
+        o.head = sm.next;
+        --o.count;
+        const uint32_t old = c.rcv_nxt - sm.seq;
+        if (old >= sm.len || sm.len - old > rcv_window(c)) {
+            rte_pktmbuf_free(m);
+            --held_;
+            continue;
+        }
+        uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+        accept(c, m, frame, sm.psum + old, sm.len - old, t);
+    }
+    if (!o.head) {
+        ooo_free_[ooo_nfree_++] = static_cast<uint16_t>(c.ooo - 1);
+        c.ooo = 0;
+    }
+}
+
+void Engine::ooo_release(Conn &c) noexcept {
+    if (!c.ooo) return;
+    OooSlot &o = ooo_[c.ooo - 1];
+    for (rte_mbuf *m = o.head; m;) {
+        rte_mbuf *next = meta(m).next;
+        rte_pktmbuf_free(m);
+        --held_;
+        m = next;
+    }
+    o.head = nullptr;
+    ooo_free_[ooo_nfree_++] = static_cast<uint16_t>(c.ooo - 1);
+    c.ooo = 0;
+}
+
 // Processes the ACK field; false when the connection is gone (our FIN acknowledged).
 bool Engine::on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexcept {
-    const uint32_t new_wnd = uint32_t{s.wnd} << ((c.flags & cf::ws_ok) ? c.peer_ws : 0);
-    if (seq_gt(s.ack, c.snd_una)) {
+    const uint32_t new_wnd = uint32_t{s.wnd} << ((c.flags & cf::ws_ok) ? c.peer_ws() : 0);
+    const bool acks_new = seq_gt(s.ack, c.snd_una);
+    if (acks_new) {
         const uint32_t acked = s.ack - c.snd_una;
         while (c.head) {
             SegMeta &sm = meta(c.head);
@@ -617,7 +734,7 @@ bool Engine::on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexce
             c.flags &= static_cast<uint8_t>(~cf::timing);
             rtt_sample(c, now_us_ - c.rtt_start);
         }
-        c.retries = 0;
+        c.set_retries(0);
         if (c.flags & cf::recovery) {
             if (seq_geq(s.ack, c.recover)) {
                 // Full acknowledgment (RFC 6582 3.2 step 3).
@@ -652,11 +769,13 @@ bool Engine::on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexce
             c.cwnd += c.mss;
         }
     }
-    // Window update (RFC 9293 3.10.7.4).
-    if (seq_lt(c.snd_wl1, s.seq) || (c.snd_wl1 == s.seq && seq_leq(c.snd_wl2, s.ack))) {
+    // Window update (RFC 9293 3.10.7.4, with Linux's test in place of SND.WL2: a
+    // segment that acknowledges new data, is newer, or is as new and opens the
+    // window or closes it).
+    if (acks_new || seq_gt(s.seq, c.snd_wl1) ||
+        (s.seq == c.snd_wl1 && (new_wnd > c.snd_wnd || new_wnd == 0))) {
         c.snd_wnd = new_wnd;
         c.snd_wl1 = s.seq;
-        c.snd_wl2 = s.ack;
     }
     return true;
 }
@@ -683,7 +802,7 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
             return;
         }
         t.add(Event::tcp_dup_ack_sent);
-        send_control(c, m, c.snd_nxt, kAck, t);
+        send_control(c, m, c.snd_nxt, kAck, t, true);
         return;
     }
     if (s.flags & kRst) {
@@ -720,6 +839,7 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
         return;
     }
     bool need_ack = false;
+    bool dup = false;  // the ACK we owe repeats the last one
     bool kept = false;
     const uint32_t fin_seq = s.seq + s.plen;
     if (s.plen > 0) {
@@ -737,11 +857,23 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
                     s.seq = c.rcv_nxt;
                 }
             }
+            dup = true;
             if (s.plen == 0) {
                 t.add(Event::tcp_dup_ack_sent);
             } else if (s.seq != c.rcv_nxt) {
-                t.add(Drop::tcp_out_of_order);
+                // Past a hole: kept for when the hole fills (if it fits the window
+                // and the limits), and a duplicate ACK either way.
                 t.add(Event::tcp_dup_ack_sent);
+                if (seq_leq(s.seq + s.plen, c.rcv_nxt + rcv_window(c)) && s.plen <= c.mss &&
+                    held_ < max_held_ &&
+                    ooo_insert(c, idx, m, s.seq, static_cast<uint32_t>(s.payload - s.frame),
+                               s.plen)) {
+                    ++held_;
+                    kept = true;
+                    t.add(Event::tcp_ooo_kept);
+                } else {
+                    t.add(Drop::tcp_out_of_order);
+                }
             } else if (s.plen > rcv_window(c)) {
                 t.add(Drop::tcp_beyond_window);
             } else if (s.plen > c.mss) {
@@ -749,28 +881,11 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
             } else if (held_ >= max_held_) {
                 t.add(Drop::tcp_held_limit);
             } else {
-                // In order: becomes the echo segment, headers rebuilt in front of the
-                // payload, which does not move.
-                const uint16_t off = static_cast<uint16_t>(s.payload - s.frame);
-                m->data_off = static_cast<uint16_t>(m->data_off + off - kHdr);
-                m->data_len = static_cast<uint16_t>(kHdr + s.plen);
-                m->pkt_len = kHdr + s.plen;
-                SegMeta &sm = meta(m);
-                sm.next = nullptr;
-                sm.seq = c.snd_end;
-                sm.len = static_cast<uint16_t>(s.plen);
-                sm.psum = wire::fold(wire::sum_native(s.payload, s.plen));
-                if (c.tail)
-                    meta(c.tail).next = m;
-                else
-                    c.head = m;
-                c.tail = m;
-                if (!c.unsent) c.unsent = m;
-                c.snd_end += s.plen;
-                c.rcv_nxt += s.plen;
-                t.add(Event::tcp_bytes_echoed, s.plen);
+                accept(c, m, s.frame, static_cast<uint32_t>(s.payload - s.frame), s.plen, t);
                 ++held_;
                 kept = true;
+                ooo_drain(c, t);
+                dup = false;
             }
         }
     }
@@ -781,6 +896,9 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
     } else if ((s.flags & kFin) && c.state != State::established) {
         need_ack = true;  // a retransmitted FIN: our ACK was lost
     }
+    // A window we had closed has opened again (our echo was acknowledged).
+    if ((c.flags & cf::wnd_update) && rcv_window(c) >= std::min<uint32_t>(window_ / 2, c.mss))
+        need_ack = true;
     const uint32_t before = c.snd_max;
     const uint32_t nxt_before = c.snd_nxt;
     send_queued(c, idx, t);
@@ -790,7 +908,7 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
     }
     const bool sent_something = c.snd_max != before || c.snd_nxt != nxt_before;
     if (need_ack && !sent_something) {
-        send_control(c, kept ? nullptr : m, c.snd_nxt, kAck, t);
+        send_control(c, kept ? nullptr : m, c.snd_nxt, kAck, t, dup);
         return;
     }
     if (!kept) rte_pktmbuf_free(m);

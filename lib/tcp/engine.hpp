@@ -45,6 +45,11 @@ inline constexpr uint16_t kRtoInitialMs = 1000;
 inline constexpr uint8_t kMaxRetries = 8;  // timeouts in a row before a RST
 inline constexpr uint32_t kTimerSlots = 4096;
 inline constexpr uint16_t kOutBurst = 64;
+// Out-of-order segments: kept (rather than dropped) while the hole before them is
+// open, up to kOooPerConn per connection, in one of kOooSlots per-lcore slots (a
+// connection takes a slot only while it has a hole).
+inline constexpr uint16_t kOooSlots = 4096;
+inline constexpr uint16_t kOooPerConn = 64;
 
 // Memory per connection: the record, two hash slots and a free-list entry.
 inline constexpr size_t kBytesPerFlow = sizeof(Conn) + 2 * sizeof(FlowSlot) + sizeof(uint32_t);
@@ -111,19 +116,31 @@ class Engine {
     bool on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexcept;
     void send_queued(Conn &c, uint32_t idx, stats::Tally &t) noexcept;
     bool transmit(Conn &c, rte_mbuf *seg, stats::Tally &t) noexcept;
-    void send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags, stats::Tally &t) noexcept;
+    void send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags, stats::Tally &t,
+                      bool dup = false) noexcept;
     void update_timer(Conn &c, uint32_t idx) noexcept;
     void restart_rto(Conn &c, uint32_t idx) noexcept;
     void fire(uint32_t idx, stats::Tally &t) noexcept;
     void release(uint32_t idx) noexcept;
     void rtt_sample(Conn &c, uint32_t rtt_us) noexcept;
     uint32_t rcv_window(const Conn &c) const noexcept;
-    uint16_t window_field(const Conn &c) const noexcept;
+    uint16_t advertise(Conn &c, bool dup) const noexcept;
     void push(uint8_t stream, rte_mbuf *m) noexcept;
     void flush_stream(Stream &st) noexcept;
     rte_mbuf *alloc_control(stats::Tally &t) noexcept;
 
     TimerLink &link(uint32_t idx) noexcept { return table_.at(idx).timer; }
+    void accept(Conn &c, rte_mbuf *m, const uint8_t *frame, uint32_t payload_off, uint32_t plen,
+                stats::Tally &t) noexcept;
+    bool ooo_insert(Conn &c, uint32_t idx, rte_mbuf *m, uint32_t seq, uint32_t payload_off,
+                    uint32_t plen) noexcept;
+    void ooo_drain(Conn &c, stats::Tally &t) noexcept;
+    void ooo_release(Conn &c) noexcept;
+
+    struct OooSlot {
+        rte_mbuf *head;  // sorted by sequence number, no overlaps
+        uint32_t count;
+    };
 
     // Hot state first.
     FlowTable<Conn> table_;
@@ -149,6 +166,9 @@ class Engine {
     rte_mempool *pool_ = nullptr;
     stats::LcoreCounters *counters_ = nullptr;
     Stream streams_[16];
+    OooSlot *ooo_ = nullptr;
+    uint16_t *ooo_free_ = nullptr;
+    uint32_t ooo_nfree_ = 0;
     void *mem_ = nullptr;
     size_t table_bytes_ = 0;
 };

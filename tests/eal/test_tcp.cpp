@@ -269,25 +269,52 @@ TEST_F(Tcp, HandshakeAckCarryingDataOpensAndEchoes) {
     EXPECT_EQ(out[0].ack, isn + 11);
 }
 
-TEST_F(Tcp, OutOfOrderDataIsDroppedAndReAcked) {
+TEST_F(Tcp, OutOfOrderDataIsKeptUntilTheHoleFillsAndReAcked) {
     handshake();
     const uint32_t hole = peer_nxt;
-    peer_nxt += 50;  // the first 50 bytes are "lost"
-    auto out = send(payload(30));
+    peer_nxt = hole + 50;  // the first 50 bytes are late
+    auto out = send(payload(30, 1));
     ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(out[0].flags, ACK);
     EXPECT_EQ(out[0].ack, hole) << "duplicate ACK for the hole";
     EXPECT_TRUE(out[0].payload.empty());
+    const uint16_t wnd = out[0].wnd;
+    out = send(payload(20, 2));  // hole+80
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].ack, hole);
+    EXPECT_EQ(out[0].wnd, wnd) << "duplicate ACKs repeat the window (or they are no duplicates)";
+    EXPECT_EQ(events(Event::tcp_ooo_kept), 2u);
+    // Overlapping what is kept: dropped (and re-ACKed).
+    peer_nxt = hole + 60;
+    out = send(payload(10, 3));
     EXPECT_EQ(drops(Drop::tcp_out_of_order), 1u);
-    // An old duplicate gets an ACK too, and nothing is echoed twice.
+    // The hole fills: everything in order goes back, in order, one ACK for all.
     peer_nxt = hole;
-    send(payload(50));
+    out = send(payload(50, 0));
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0].payload, payload(50, 0));
+    EXPECT_EQ(out[1].payload, payload(30, 1));
+    EXPECT_EQ(out[2].payload, payload(20, 2));
+    EXPECT_EQ(out[2].ack, hole + 100);
+    EXPECT_EQ(out[1].seq, out[0].seq + 50);
+    // An old duplicate gets an ACK, and nothing is echoed twice.
     peer_nxt = hole;
-    out = send(payload(50));
+    out = send(payload(50, 0));
     ASSERT_EQ(out.size(), 1u);
     EXPECT_TRUE(out[0].payload.empty());
-    EXPECT_EQ(out[0].ack, hole + 50);
-    EXPECT_EQ(events(Event::tcp_bytes_echoed), 50u);
+    EXPECT_EQ(out[0].ack, hole + 100);
+    EXPECT_EQ(events(Event::tcp_bytes_echoed), 100u);
+}
+
+TEST_F(Tcp, KeptOutOfOrderSegmentsGoWithTheConnection) {
+    handshake();
+    peer_nxt += 100;
+    send(payload(30));
+    send(payload(30));
+    EXPECT_GT(pool.in_use(), 0u);
+    feed(tcp_frame(peer_nxt - 160, 0, RST, 0, {}));  // RST at rcv_nxt
+    EXPECT_EQ(conn(), nullptr);
+    EXPECT_EQ(pool.in_use(), 0u) << "kept segments freed with the connection";
 }
 
 TEST_F(Tcp, RetransmissionTimerBacksOffThenGivesUp) {

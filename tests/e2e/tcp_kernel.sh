@@ -1,0 +1,161 @@
+#!/bin/bash
+# c10m's TCP echo (TCP-lite) against the Linux kernel's TCP stack, byte for byte,
+# over the AF_PACKET fallback on a veth (KIND=afpacket) or through net_tap
+# (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m. The
+# middle is first a Linux bridge (clean wire), then scripts/impair_relay.py, which
+# drops 2%, reorders 10% and duplicates 1% of the client's TCP frames (this kernel
+# has no netem; GSO is off and gso_max_segs 1 on the client's veth, so each frame is
+# one segment). Phases:
+#   clean: 1 x 10 MB, 100 x 100 KB, 2,000 x 4 KB; a client that stops reading
+#   (zero window) and resumes; clients that reset mid-stream; a bounded hping3 SYN
+#   flood during which real connections complete; the same three sizes impaired.
+# After each phase the connection count and the pool's mbufs in use return to
+# their baseline (c10m's JSON stats); at the end c10m exits 0 (its own leak check).
+set -uo pipefail
+C10M=${1:?usage: tcp_kernel.sh /path/to/c10m afpacket|tap}
+KIND=${2:-afpacket}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+source "$ROOT/scripts/lib/netns.sh"
+require_root
+command -v hping3 >/dev/null || { echo "SKIP: hping3 missing (scripts/setup installs it)"; exit 77; }
+PY=/usr/bin/python3
+CHECK=$HERE/tcp_echo_check.py
+RELAY=$ROOT/scripts/impair_relay.py
+
+SRV=c10m-tcp-srv-$$
+MID=c10m-tcp-mid-$$
+CLI=c10m-tcp-cli-$$
+SRV_IP=198.18.0.1
+CLI_IP=198.18.0.2
+for ns in "$SRV" "$MID" "$CLI"; do
+    netns_add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+veth_pair "$CLI" cli0 "$MID" mc0
+ip -n "$CLI" link set dev cli0 gso_max_segs 1 2>/dev/null || true
+# Many short connections: reuse TIME_WAIT ports (see tcp_echo_check.py --help).
+ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_tw_reuse=1
+EAL=(--no-pci --in-memory -l 0 --file-prefix "c10m-tcp-$$" --log-level=lib.eal:error)
+APP=(--forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 1 --max-flows 20000)
+case "$KIND" in
+    afpacket)
+        veth_pair "$SRV" srv0 "$MID" ms0
+        PORT=(-- --iface srv0 --iface-pmd af_packet)
+        ;;
+    tap) PORT=(--vdev "net_tap0,iface=ms0" --) ;;
+    *) echo "KIND: expected afpacket or tap, got '$KIND'"; exit 2 ;;
+esac
+
+OUT=$C10M_TMP/c10m.out
+LOG=$C10M_TMP/c10m.err
+ip netns exec "$SRV" timeout -s INT 600 "$C10M" "${EAL[@]}" "${PORT[@]}" "${APP[@]}" >"$OUT" 2>"$LOG" &
+PID=$!
+C10M_PIDS+=("$PID")
+wait_for_log "$LOG" "lcore 0 (socket" 20 || exit 1
+if [ "$KIND" = tap ]; then
+    ip -n "$SRV" link set ms0 netns "$MID"
+    ip netns exec "$MID" ethtool -K ms0 rx off tx off tso off gso off gro off >/dev/null 2>&1 || true
+    ip -n "$MID" link set ms0 up
+fi
+ip -n "$MID" link add br0 type bridge
+ip -n "$MID" link set mc0 master br0
+ip -n "$MID" link set ms0 master br0
+ip -n "$MID" link set br0 up
+ip -n "$CLI" addr add "$CLI_IP/24" dev cli0
+sleep 0.5
+echo "c10m ($KIND) at $SRV_IP; client $CLI_IP behind a bridge"
+
+inns() { ip netns exec "$CLI" "$@"; }
+# echo_run DESCRIPTION ARGS...: tcp_echo_check.py must exit 0.
+echo_run() {
+    local what=$1 r
+    shift
+    r=$(inns timeout 120 "$PY" "$CHECK" --host "$SRV_IP" --timeout 100 "$@")
+    local rc=$?
+    check "$what: $(echo "$r" | tail -1 | cut -c1-200)" test $rc = 0
+}
+# baseline PHASE: connections and mbufs back where they started (within 5 s).
+baseline() {
+    local i line
+    for ((i = 0; i < 50; i++)); do
+        line=$(grep '"tcp"' "$OUT" | tail -1)
+        if "$PY" -c '
+import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)' "$line" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    check "after $1: 0 connections, mbufs in use back to baseline ($(echo "$line" | grep -oE '"tcp":\{[^}]*\}' | cut -c1-60); $(echo "$line" | grep -oE '"in_use":[0-9]+'))" \
+        "$PY" -c '
+import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)' "$line"
+}
+
+check "socat: one line echoed" bash -c "test \"\$(echo hello-tcp | ip netns exec '$CLI' timeout 5 socat -t 2 - TCP:$SRV_IP:7)\" = hello-tcp"
+echo_run "1 x 10 MB" --conns 1 --bytes 10000000
+echo_run "100 x 100 KB" --conns 100 --bytes 100000 --parallel 100
+echo_run "2,000 x 4 KB" --conns 2000 --bytes 4096 --parallel 200
+baseline "the clean transfers"
+echo_run "zero window: a client stops reading for 2 s, then resumes" --pause-read 2 --bytes 2000000
+echo_run "20 clients reset mid-stream, then a probe connection" --reset-after 50000 --conns 20
+baseline "zero window and resets"
+
+# SYN flood from the client's address (bounded: 20,000 SYNs at ~20k/s); the kernel
+# answers the SYN-ACKs it never asked for with RSTs. Real connections meanwhile.
+inns timeout 10 hping3 -q -S -p 7 -i u50 -c 20000 "$SRV_IP" >"$C10M_TMP/hping.out" 2>&1 &
+HP=$!
+sleep 0.3
+echo_run "200 x 4 KB during a SYN flood" --conns 200 --bytes 4096 --parallel 50
+wait "$HP"
+sleep 1
+baseline "the SYN flood"
+
+# Impaired: the bridge goes, the relay carries every frame.
+ip -n "$MID" link del br0
+SEED=${SEED:-$RANDOM}
+ip netns exec "$MID" timeout -s INT 200 "$PY" "$RELAY" mc0 ms0 --impair-from mc0 \
+    --loss 0.02 --reorder 0.10 --dup 0.01 --seed "$SEED" --duration 180 >"$C10M_TMP/relay.out" 2>&1 &
+RP=$!
+C10M_PIDS+=("$RP")
+sleep 0.5
+echo "impaired (seed $SEED): 2% loss, 10% reordering, 1% duplication, client to server"
+echo_run "impaired 1 x 10 MB" --conns 1 --bytes 10000000
+echo_run "impaired 100 x 100 KB" --conns 100 --bytes 100000 --parallel 100
+echo_run "impaired 2,000 x 4 KB" --conns 2000 --bytes 4096 --parallel 200
+kill -INT "$RP"
+wait "$RP"
+echo "  relay: $(tail -1 "$C10M_TMP/relay.out")"
+check "the relay impaired frames" grep -q '"dropped": [1-9]' "$C10M_TMP/relay.out"
+baseline "the impaired transfers"
+
+kill -INT "$PID"
+wait "$PID"
+check "c10m exits 0 on SIGINT (its leak check passed)" test $? = 0
+FINAL=$(grep '"final":true' "$OUT" | tail -1)
+"$PY" - "$FINAL" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1])
+ev = {}; dr = {}
+for l in s["lcores"]:
+    for k, v in l["events"].items(): ev[k] = ev.get(k, 0) + v
+    for k, v in l["drops"].items(): dr[k] = dr.get(k, 0) + v
+errs = []
+if ev["tcp_cookie_accepted"] != ev["tcp_conn_opened"]: errs.append("opened without a cookie?")
+if ev["tcp_cookie_sent"] < 20000: errs.append(f"SYN-ACKs {ev['tcp_cookie_sent']} < 20000 (the flood)")
+if ev["tcp_retransmit"] == 0: errs.append("no retransmission under loss")
+if ev["tcp_conn_reset"] < 20: errs.append(f"resets {ev['tcp_conn_reset']} < 20")
+if s["tcp"]["active"] != 0: errs.append(f"active {s['tcp']['active']}")
+if any(m["in_use"] for m in s["mempools"]): errs.append(f"mbufs in use {s['mempools']}")
+if dr["tcp_bad_checksum"] or dr["tcp_bad_flags"]: errs.append("the kernel sent bad segments?")
+print("  tcp events", {k: v for k, v in ev.items() if k.startswith("tcp") and v})
+print("  tcp drops", {k: v for k, v in dr.items() if k.startswith("tcp") and v})
+print("  flow table", s["tcp"])
+for e in errs: print("  ", e)
+sys.exit(1 if errs else 0)
+PY
+check "final stats: cookies, retransmissions, resets counted; nothing held" test $? = 0
+finish
