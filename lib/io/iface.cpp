@@ -23,7 +23,7 @@ namespace c10m::io {
 
 std::string af_packet_vdev(std::string_view iface, unsigned index, uint16_t qpairs) {
     return "net_af_packet_c10m" + std::to_string(index) + ",iface=" + std::string(iface) +
-           ",qpairs=" + std::to_string(qpairs);
+           ",qpairs=" + std::to_string(qpairs) + ",framecnt=" + std::to_string(kAfPacketFrames);
 }
 
 namespace {

@@ -12,6 +12,10 @@ namespace c10m::io {
 
 // The device arguments that put an AF_PACKET port (net_af_packet) on a Linux
 // interface, with one queue pair per rx queue.
+// Frames in each AF_PACKET ring (the PMD's default is 512): a burst of connection
+// handshakes overflowed 512 (the kernel drops into a full ring), 2048 takes 4 MB of
+// kernel memory per queue and direction.
+inline constexpr unsigned kAfPacketFrames = 2048;
 std::string af_packet_vdev(std::string_view iface, unsigned index, uint16_t qpairs);
 
 // The same for an AF_XDP port (net_af_xdp) on queues 0..queues-1 of the interface.

@@ -119,8 +119,8 @@ Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz
     const size_t free_bytes = sizeof(uint32_t) * n;
     const size_t wheel_bytes = sizeof(TimerWheel<kTimerSlots>);
     const size_t ooo_bytes = sizeof(OooSlot) * kOooSlots + sizeof(uint16_t) * kOooSlots;
-    const size_t total = rec_bytes + slot_bytes + free_bytes + wheel_bytes + ooo_bytes +
-                         6 * RTE_CACHE_LINE_SIZE;
+    const size_t total =
+        rec_bytes + slot_bytes + free_bytes + wheel_bytes + ooo_bytes + 6 * RTE_CACHE_LINE_SIZE;
     mem_ = rte_zmalloc_socket("c10m_tcp_flows", total, RTE_CACHE_LINE_SIZE, socket);
     if (!mem_)
         throw SetupError("cannot allocate the TCP flow table (" + std::to_string(n) + " flows, " +
@@ -578,7 +578,18 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
     if (s.flags & kSyn) return reset(Drop::tcp_no_conn);  // SYN-ACK: we never connect
     // The third segment of a handshake (ACK, maybe data or FIN): its cookie is ACK - 1.
     const CookieResult cr = cookies_.check(tuple, s.seq - 1, s.ack - 1, slot);
-    if (cr.status == CookieCheck::forged) return reset(Drop::tcp_cookie_failed);
+    if (cr.status == CookieCheck::forged) {
+        // Data whose cookie is of a recent shape but does not verify is most likely a
+        // segment of a handshake still in progress that overtook the handshake's ACK
+        // (the cookie covers the client's ISN, i.e. SEQ - 1 of that ACK only): a RST
+        // would kill the connection being opened, so it is dropped, and comes again.
+        if ((s.plen > 0 || (s.flags & kFin)) && SynCookies::recent(s.ack - 1, slot)) {
+            rte_pktmbuf_free(m);
+            t.add(Drop::tcp_cookie_pending);
+            return;
+        }
+        return reset(Drop::tcp_cookie_failed);
+    }
     if (cr.status == CookieCheck::expired) return reset(Drop::tcp_cookie_expired);
     const uint32_t idx = table_.insert(k, h);
     if (idx == FlowTable<Conn>::kNone) {

@@ -80,6 +80,12 @@ class SynCookies {
         return {CookieCheck::ok, static_cast<uint8_t>(mss_idx), static_cast<uint8_t>(ws_idx)};
     }
 
+    // The cookie's slot bits say it could be one we issued lately (whether or not its
+    // hash verifies for the segment at hand).
+    static bool recent(uint32_t cookie, uint32_t slot_now) noexcept {
+        return ((slot_now - (cookie >> 28)) & 0xfu) <= kCookieMaxAge;
+    }
+
   private:
     uint32_t hash(const Tuple &t, uint32_t isn, uint32_t slot, unsigned mss_idx,
                   unsigned ws_idx) const noexcept {

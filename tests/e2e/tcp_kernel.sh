@@ -1,14 +1,17 @@
 #!/bin/bash
 # c10m's TCP echo (TCP-lite) against the Linux kernel's TCP stack, byte for byte,
 # over the AF_PACKET fallback on a veth (KIND=afpacket) or through net_tap
-# (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m. The
-# middle is first a Linux bridge (clean wire), then scripts/impair_relay.py, which
-# drops 2%, reorders 10% and duplicates 1% of the client's TCP frames (this kernel
-# has no netem; GSO is off and gso_max_segs 1 on the client's veth, so each frame is
-# one segment). Phases:
+# (KIND=tap, the tap interface moved into the client's namespace). AF_PACKET has
+# three namespaces: client --veth-- middle --veth-- c10m, the middle first a Linux
+# bridge (clean wire), then scripts/impair_relay.py, which drops 2%, reorders 10%
+# and duplicates 1% of the client's TCP frames (this kernel has no netem; GSO is
+# off and gso_max_segs 1 on the client's veth, so each frame is one segment).
+# Phases:
 #   clean: 1 x 10 MB, 100 x 100 KB, 2,000 x 4 KB; a client that stops reading
 #   (zero window) and resumes; clients that reset mid-stream; a bounded hping3 SYN
-#   flood during which real connections complete; the same three sizes impaired.
+#   flood during which real connections complete; (AF_PACKET) the same three sizes
+#   impaired. (A tap enslaved to a bridge here passed no traffic to c10m, so the tap
+#   run has no middle and no impaired phase.)
 # After each phase the connection count and the pool's mbufs in use return to
 # their baseline (c10m's JSON stats); at the end c10m exits 0 (its own leak check).
 set -uo pipefail
@@ -32,8 +35,9 @@ for ns in "$SRV" "$MID" "$CLI"; do
     netns_add "$ns"
     ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
-veth_pair "$CLI" cli0 "$MID" mc0
-ip -n "$CLI" link set dev cli0 gso_max_segs 1 2>/dev/null || true
+CLIIF=cli0
+[ "$KIND" = tap ] && CLIIF=ms0
+[ "$KIND" = afpacket ] && veth_pair "$CLI" cli0 "$MID" mc0
 # Many short connections: reuse TIME_WAIT ports (see tcp_echo_check.py --help).
 ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_tw_reuse=1
 EAL=(--no-pci --in-memory -l 0 --file-prefix "c10m-tcp-$$" --log-level=lib.eal:error)
@@ -54,17 +58,19 @@ PID=$!
 C10M_PIDS+=("$PID")
 wait_for_log "$LOG" "lcore 0 (socket" 20 || exit 1
 if [ "$KIND" = tap ]; then
-    ip -n "$SRV" link set ms0 netns "$MID"
-    ip netns exec "$MID" ethtool -K ms0 rx off tx off tso off gso off gro off >/dev/null 2>&1 || true
-    ip -n "$MID" link set ms0 up
+    ip -n "$SRV" link set ms0 netns "$CLI"
+    ip netns exec "$CLI" ethtool -K ms0 rx off tx off tso off gso off gro off >/dev/null 2>&1 || true
+    ip -n "$CLI" link set ms0 up
+else
+    ip -n "$MID" link add br0 type bridge
+    ip -n "$MID" link set mc0 master br0
+    ip -n "$MID" link set ms0 master br0
+    ip -n "$MID" link set br0 up
 fi
-ip -n "$MID" link add br0 type bridge
-ip -n "$MID" link set mc0 master br0
-ip -n "$MID" link set ms0 master br0
-ip -n "$MID" link set br0 up
-ip -n "$CLI" addr add "$CLI_IP/24" dev cli0
+ip -n "$CLI" link set dev "$CLIIF" gso_max_segs 1 2>/dev/null || true
+ip -n "$CLI" addr add "$CLI_IP/24" dev "$CLIIF"
 sleep 0.5
-echo "c10m ($KIND) at $SRV_IP; client $CLI_IP behind a bridge"
+echo "c10m ($KIND) at $SRV_IP; client $CLI_IP on $CLIIF"
 
 inns() { ip netns exec "$CLI" "$@"; }
 # echo_run DESCRIPTION ARGS...: tcp_echo_check.py must exit 0.
@@ -114,6 +120,7 @@ wait "$HP"
 sleep 1
 baseline "the SYN flood"
 
+if [ "$KIND" = afpacket ]; then
 # Impaired: the bridge goes, the relay carries every frame.
 ip -n "$MID" link del br0
 SEED=${SEED:-$RANDOM}
@@ -131,12 +138,13 @@ wait "$RP"
 echo "  relay: $(tail -1 "$C10M_TMP/relay.out")"
 check "the relay impaired frames" grep -q '"dropped": [1-9]' "$C10M_TMP/relay.out"
 baseline "the impaired transfers"
+fi
 
 kill -INT "$PID"
 wait "$PID"
 check "c10m exits 0 on SIGINT (its leak check passed)" test $? = 0
 FINAL=$(grep '"final":true' "$OUT" | tail -1)
-"$PY" - "$FINAL" <<'PY'
+"$PY" - "$FINAL" "$KIND" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1])
 ev = {}; dr = {}
@@ -146,7 +154,8 @@ for l in s["lcores"]:
 errs = []
 if ev["tcp_cookie_accepted"] != ev["tcp_conn_opened"]: errs.append("opened without a cookie?")
 if ev["tcp_cookie_sent"] < 20000: errs.append(f"SYN-ACKs {ev['tcp_cookie_sent']} < 20000 (the flood)")
-if ev["tcp_retransmit"] == 0: errs.append("no retransmission under loss")
+if sys.argv[2] == "afpacket" and ev["tcp_retransmit"] + ev["tcp_ooo_kept"] == 0:
+    errs.append("no retransmission or reordering under impairment")
 if ev["tcp_conn_reset"] < 20: errs.append(f"resets {ev['tcp_conn_reset']} < 20")
 if s["tcp"]["active"] != 0: errs.append(f"active {s['tcp']['active']}")
 if any(m["in_use"] for m in s["mempools"]): errs.append(f"mbufs in use {s['mempools']}")
