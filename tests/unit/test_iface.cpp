@@ -6,8 +6,10 @@
 using namespace c10m::io;
 
 TEST(Iface, AfPacketVdev) {
-    EXPECT_EQ(af_packet_vdev("veth0", 0, 1), "net_af_packet_c10m0,iface=veth0,qpairs=1,framecnt=2048");
-    EXPECT_EQ(af_packet_vdev("srv0", 3, 4), "net_af_packet_c10m3,iface=srv0,qpairs=4,framecnt=2048");
+    EXPECT_EQ(af_packet_vdev("veth0", 0, 1),
+              "net_af_packet_c10m0,iface=veth0,qpairs=1,framecnt=2048");
+    EXPECT_EQ(af_packet_vdev("srv0", 3, 4),
+              "net_af_packet_c10m3,iface=srv0,qpairs=4,framecnt=2048");
 }
 
 TEST(Iface, DefaultRouteV4) {
