@@ -16,6 +16,7 @@
 #include "stats/counters.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
+#include "wire/ipv4.hpp"
 
 namespace c10m::host {
 
@@ -153,17 +154,7 @@ inline Verdict port_unreachable(uint8_t *f, uint32_t wire_len, const PortHost &p
     uint8_t *ip = f + 14;
     const uint32_t client = wire::load32(ip + 12);
     std::memmove(f + 14 + 28, ip, kQuote);
-    ip[0] = 0x45;
-    ip[1] = 0;
-    wire::store16(ip + 2, 20 + 8 + kQuote);
-    wire::store16(ip + 4, 0);
-    wire::store16(ip + 6, 0);
-    ip[8] = kReplyTtl;
-    ip[9] = 1;
-    wire::store16(ip + 10, 0);
-    wire::store32(ip + 12, ph.ip);
-    wire::store32(ip + 16, client);
-    wire::store16(ip + 10, wire::checksum(ip, 20));
+    wire::write_ipv4(ip, 20 + 8 + kQuote, 1, ph.ip, client, kReplyTtl);
     uint8_t *ic = ip + 20;
     ic[0] = 3;  // destination unreachable
     ic[1] = 3;  // port unreachable

@@ -13,6 +13,7 @@
 #include "tcp/seq.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
+#include "wire/ipv4.hpp"
 
 namespace c10m::tcp {
 
@@ -44,17 +45,8 @@ void write_headers(uint8_t *f, const host::PortHost &ph, const uint8_t *rmac, ui
     wire::store16(f + 12, 0x0800);
     uint8_t *ip = f + 14;
     const uint32_t tcp_len = 20 + opt_len + plen;
-    ip[0] = 0x45;
-    ip[1] = 0;
-    wire::store16(ip + 2, static_cast<uint16_t>(20 + tcp_len));
-    wire::store16(ip + 4, 0);
-    wire::store16(ip + 6, 0x4000);  // DF
-    ip[8] = host::kReplyTtl;
-    ip[9] = 6;
-    wire::store16(ip + 10, 0);
-    wire::store32(ip + 12, ph.ip);
-    wire::store32(ip + 16, raddr);
-    wire::store16(ip + 10, wire::checksum(ip, 20));
+    wire::write_ipv4(ip, static_cast<uint16_t>(20 + tcp_len), 6, ph.ip, raddr, host::kReplyTtl,
+                     0x4000 /* DF */);
     uint8_t *th = ip + 20;
     wire::store16(th, lport);
     wire::store16(th + 2, rport);
