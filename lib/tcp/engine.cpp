@@ -756,7 +756,14 @@ bool Engine::on_ack(uint32_t idx, Conn &c, const Seg &s, stats::Tally &t) noexce
             c.cwnd += std::max<uint32_t>(1, c.mss * c.mss / c.cwnd);  // congestion avoidance
         }
         c.dupacks = 0;
-        if (c.snd_max != c.snd_una) restart_rto(c, idx);  // RFC 6298 5.3
+        // RFC 6298 5.2-5.3: restarted while data is outstanding, stopped when all of
+        // it is acknowledged (send_queued starts it afresh for the next segment).
+        if (c.snd_max != c.snd_una) {
+            restart_rto(c, idx);
+        } else if (c.flags & cf::rto) {
+            c.flags = static_cast<uint8_t>(c.flags & ~(cf::rto | cf::persist));
+            wheel_->cancel([this](uint32_t i) -> TimerLink & { return link(i); }, idx);
+        }
     } else if (s.ack == c.snd_una && s.plen == 0 && !(s.flags & kFin) && c.snd_max != c.snd_una &&
                new_wnd == c.snd_wnd) {
         // Duplicate ACK (RFC 5681 2): fast retransmit on the third, then inflate.

