@@ -337,7 +337,11 @@ void Engine::update_timer(Conn &c, uint32_t idx) noexcept {
 }
 
 void Engine::run_timers(uint64_t now, stats::Tally &t) noexcept {
+    // Called on every loop iteration: until the next millisecond, one compare (no
+    // division, no wheel).
+    if (now < next_tick_tsc_) return;
     set_time(now);
+    next_tick_tsc_ = base_tsc_ + (uint64_t{tick_} + 1) * tsc_per_ms_;
     if (tick_ == wheel_->now()) return;
     wheel_->advance([this](uint32_t i) -> TimerLink & { return link(i); }, tick_,
                     [&](uint32_t idx) { fire(idx, t); });

@@ -149,6 +149,7 @@ class Engine {
     SynCookies cookies_;
     uint64_t now_tsc_ = 0;
     uint64_t base_tsc_ = 0;
+    uint64_t next_tick_tsc_ = 0;  // run_timers has nothing to do before this
     uint64_t tsc_hz_ = 1;
     uint64_t tsc_per_ms_ = 1;
     uint64_t tsc_per_us_ = 1;
