@@ -2,7 +2,8 @@
  * scripts/bench-echo: option parsing, CPU pinning, a bounded run, a final JSON line.
  * Benchmark tools, not part of c10m. */
 #pragma once
-#define _GNU_SOURCE
+#include "base.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,15 +24,6 @@ struct opts {
     double duration;   /* stop after this many seconds (always bounded) */
     int batch;         /* datagrams per recvmmsg/sendmmsg, or ring depth hint */
 };
-
-static volatile sig_atomic_t stop_flag;
-static inline void on_signal(int sig) { (void)sig; stop_flag = 1; }
-
-static inline double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static inline void usage(const char *prog) {
     fprintf(stderr,
@@ -62,22 +54,7 @@ static inline struct opts parse_opts(int argc, char **argv, int default_batch) {
     return o;
 }
 
-static inline void setup_process(const struct opts *o) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (o->cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(o->cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
-            perror("sched_setaffinity");
-            exit(1);
-        }
-    }
-}
+static inline void setup_process(const struct opts *o) { catch_signals_and_pin(o->cpu); }
 
 static inline int udp_socket(const struct opts *o, int nonblock) {
     int fd = socket(AF_INET, SOCK_DGRAM | (nonblock ? SOCK_NONBLOCK : 0), 0);

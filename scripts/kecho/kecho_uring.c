@@ -6,7 +6,7 @@
  * baseline for scripts/bench-echo. */
 #include "common.h"
 
-#include <liburing.h>
+#include "uring_common.h"
 #include <sys/mman.h>
 
 #define NBUF 4096u /* provided buffers (power of two) */
@@ -59,25 +59,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-ret));
         return 1;
     }
-    struct io_uring_buf_ring *br = mmap(NULL, NBUF * sizeof(struct io_uring_buf),
-                                        PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-    char *bufs = aligned_alloc(4096, (size_t)NBUF * BUFSZ);
+    char *bufs = NULL;
+    struct io_uring_buf_ring *br = setup_buf_ring(&ring, NBUF, BUFSZ, BGID, &bufs);
     struct slot *slots = calloc(NBUF, sizeof *slots);
-    if (br == MAP_FAILED || !bufs || !slots) return 1;
-    io_uring_buf_ring_init(br);
-    struct io_uring_buf_reg reg;
-    memset(&reg, 0, sizeof reg);
-    reg.ring_addr = (unsigned long)br;
-    reg.ring_entries = NBUF;
-    reg.bgid = BGID;
-    if ((ret = io_uring_register_buf_ring(&ring, &reg, 0)) != 0) {
-        fprintf(stderr, "io_uring_register_buf_ring: %s\n", strerror(-ret));
-        return 1;
-    }
+    if (!br || !slots) return 1;
     const int mask = io_uring_buf_ring_mask(NBUF);
-    for (unsigned i = 0; i < NBUF; i++)
-        io_uring_buf_ring_add(br, bufs + (size_t)i * BUFSZ, BUFSZ, (unsigned short)i, mask, (int)i);
-    io_uring_buf_ring_advance(br, NBUF);
 
     struct msghdr rmsg; /* the multishot template: room for the source address only */
     memset(&rmsg, 0, sizeof rmsg);

@@ -3,7 +3,8 @@
  * optional worker processes on the same listening socket, a bounded run.
  * Benchmark tools, not part of c10m. */
 #pragma once
-#define _GNU_SOURCE
+#include "base.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,15 +30,6 @@ struct tcp_opts {
     int procs;        /* processes, each with its own SO_REUSEPORT listener (all on CPU) */
     int backlog;      /* listen backlog */
 };
-
-static volatile sig_atomic_t stop_flag;
-static inline void on_signal(int sig) { (void)sig; stop_flag = 1; }
-
-static inline double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static inline void tcp_usage(const char *prog) {
     fprintf(stderr,
@@ -72,21 +64,8 @@ static inline struct tcp_opts tcp_parse_opts(int argc, char **argv) {
 }
 
 static inline void tcp_setup_process(const struct tcp_opts *o) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_signals_and_pin(o->cpu);
     signal(SIGPIPE, SIG_IGN);
-    if (o->cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(o->cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) {
-            perror("sched_setaffinity");
-            exit(1);
-        }
-    }
     /* as many descriptors as we are allowed (the soft limit up to the hard one) */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

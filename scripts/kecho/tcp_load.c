@@ -31,7 +31,7 @@
  *                 [-k INFLIGHT] [-r RATE] [-d SECONDS] [-w WARMUP] [-l MSG] [-c CPU]
  *                 [-T CONNECT_SECONDS] [-R FILE]
  */
-#define _GNU_SOURCE
+#include "base.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -57,8 +57,6 @@
 #define MAXSRC 64
 #define NEV 512
 
-static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
 
 static uint64_t ns_now(void) {
     struct timespec ts;
@@ -657,18 +655,8 @@ static int run_hold(void) {
 
 int main(int argc, char **argv) {
     parse(argc, argv);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_signals_and_pin(cpu);
     signal(SIGPIPE, SIG_IGN);
-    if (cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) != 0) perror("sched_setaffinity");
-    }
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;

@@ -12,7 +12,7 @@
  * usage: tcp_uring [-a ADDR] [-p PORT] [-c CPU] [-d SECONDS] [-P PROCS] [-b BACKLOG] */
 #include "tcp_common.h"
 
-#include <liburing.h>
+#include "uring_common.h"
 #include <sys/mman.h>
 
 #define NBUF 8192u /* provided buffers (power of two) */
@@ -239,28 +239,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "io_uring_register_files_sparse(%u): %s\n", nfiles, strerror(-ret));
         return 1;
     }
-    br = mmap(NULL, NBUF * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE,
-              MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
-    bufs = aligned_alloc(4096, (size_t)NBUF * BUFSZ);
+    br = setup_buf_ring(&ring, NBUF, BUFSZ, BGID, &bufs);
     bst = calloc(NBUF, sizeof *bst);
     conns = calloc(nfiles, sizeof *conns);
     waitq = calloc(nfiles, sizeof *waitq);
-    if (br == MAP_FAILED || !bufs || !bst || !conns || !waitq) return 1;
-    io_uring_buf_ring_init(br);
-    struct io_uring_buf_reg reg;
-    memset(&reg, 0, sizeof reg);
-    reg.ring_addr = (unsigned long)br;
-    reg.ring_entries = NBUF;
-    reg.bgid = BGID;
-    if ((ret = io_uring_register_buf_ring(&ring, &reg, 0)) != 0) {
-        fprintf(stderr, "io_uring_register_buf_ring: %s\n", strerror(-ret));
-        return 1;
-    }
+    if (!br || !bst || !conns || !waitq) return 1;
     bmask = io_uring_buf_ring_mask(NBUF);
-    for (unsigned i = 0; i < NBUF; i++)
-        io_uring_buf_ring_add(br, bufs + (size_t)i * BUFSZ, BUFSZ, (unsigned short)i, bmask,
-                              (int)i);
-    io_uring_buf_ring_advance(br, NBUF);
     arm_accept();
 
     if (pidx == 0)
