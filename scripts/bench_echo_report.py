@@ -531,21 +531,8 @@ def generated_block(meta, summary, runs, lat, commands):
     out.append("")
     out.append(goals_table(summary))
     out.append("")
-    out.append("Commands (temp dir shown as `$T`; file prefixes and namespace names include the bench's pid):")
-    out.append("")
-    out.append("```sh")
-    for label, cmd in commands:
-        out.append(f"# {label}")
-        out.append(cmd)
-    out.append("```")
-    out.append("")
-    out.append("<details><summary>Every run</summary>")
-    out.append("")
-    out.append(runs_table(runs))
-    out.append("")
-    out.append("</details>")
-    out.append("")
-    out.append(END)
+    out += br.commands_and_runs("file prefixes and namespace names include the bench's pid",
+                                commands, runs_table(runs), END)
     return "\n".join(out)
 
 

@@ -383,6 +383,16 @@ GEN_TITLES = {
 }
 
 
+def commands_and_runs(naming, commands, runs_table_text, end):
+    """The tail of a generated block: every command, every run (folded), the end marker."""
+    out = [f"Commands (temp dir shown as `$T`; {naming}):", "", "```sh"]
+    for label, cmd in commands:
+        out += [f"# {label}", cmd]
+    out += ["```", "", "<details><summary>Every run</summary>", "", runs_table_text, "", "</details>",
+            "", end]
+    return out
+
+
 def generated_block(meta, summary, runs, commands):
     m = meta
     src = m.get("GEN_SOURCE", "txonly")
@@ -417,21 +427,7 @@ def generated_block(meta, summary, runs, commands):
                f"iterations that received packets) and ≥ {GEN_BOUND_DROP:g}% of the generator's packets were "
                "refused by a full memif ring; otherwise the generator was the limit.")
     out.append("")
-    out.append("Commands (temp dir shown as `$T`; file prefixes include the bench's pid):")
-    out.append("")
-    out.append("```sh")
-    for label, cmd in commands:
-        out.append(f"# {label}")
-        out.append(cmd)
-    out.append("```")
-    out.append("")
-    out.append("<details><summary>Every run</summary>")
-    out.append("")
-    out.append(runs_table(runs))
-    out.append("")
-    out.append("</details>")
-    out.append("")
-    out.append(end)
+    out += commands_and_runs("file prefixes include the bench's pid", commands, runs_table(runs), end)
     return "\n".join(out)
 
 
