@@ -475,12 +475,12 @@ def runs_table(runs):
 def generated_block(meta, summary, runs, lat, commands):
     m = meta
     out = [BEGIN, ""]
-    out.append(f"Last run: {m.get('DATE', '?')}, c10m {m.get('C10M_VERSION', '?')} at commit `{m.get('GIT', '?')}`; "
+    out.append(f"Last run: {m.get('DATE', '?')}, {m.get('C10M_VERSION', '?')} at commit `{m.get('GIT', '?')}`; "
                f"`{next((c for l, c in commands if l == 'bench'), 'scripts/bench-echo')}`, wall time "
                f"{m.get('ELAPSED', '?')} s.")
     out.append("")
     out.append("Machine: " + ", ".join([
-        m.get("CPU_MODEL", "?"), f"{m.get('CPUS', '?')} CPUs ({m.get('HYPERVISOR', 'bare metal')})",
+        m.get("CPU_MODEL", "?"), f"{m.get('CPUS', '?')} CPUs ({m.get('HYPERVISOR') or 'bare metal'})",
         f"kernel {m.get('KERNEL', '?')}", f"DPDK {m.get('DPDK_VERSION', '?')}",
         f"liburing {m.get('LIBURING', '?')}",
         f"load average at start {m.get('LOAD_START', '?')} (other sessions share this VM)"]) + ".")

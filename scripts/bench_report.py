@@ -403,7 +403,7 @@ def generated_block(meta, summary, runs, commands):
     out.append("")
     out.append("Machine: " + ", ".join([
         f"{m.get('CPU_MODEL', '?')}",
-        f"{m.get('CPUS', '?')} CPUs ({m.get('HYPERVISOR', 'bare metal')})",
+        f"{m.get('CPUS', '?')} CPUs ({m.get('HYPERVISOR') or 'bare metal'})",
         f"kernel {m.get('KERNEL', '?')}",
         f"DPDK {m.get('DPDK_VERSION', '?')}",
         f"load average at start {m.get('LOAD_START', '?')} (other sessions share this VM)",

@@ -91,7 +91,12 @@ machine_meta() { # machine_meta C10M_BINARY ROOT
     echo "DATE=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "CPU_MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
     echo "CPUS=$(nproc --all)"
-    echo "HYPERVISOR=$(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -1 | sed 's/.\+/& VM/')"
+    # lscpu names the hypervisor where it can; a guest it cannot name still has the
+    # cpuid "hypervisor" flag.
+    local hv
+    hv=$(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -1 | sed 's/.\+/& VM/')
+    [ -z "$hv" ] && grep -qw hypervisor /proc/cpuinfo && hv="VM, hypervisor not named by lscpu"
+    echo "HYPERVISOR=$hv"
     echo "KERNEL=$(uname -r)"
     echo "DPDK_VERSION=$(pkg-config --modversion libdpdk 2>/dev/null || dpkg-query -W -f='${Version}' dpdk 2>/dev/null)"
     echo "C10M_VERSION=$("$1" --version 2>/dev/null | tail -1)"
