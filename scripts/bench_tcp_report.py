@@ -287,7 +287,9 @@ def one(d, tag):
             return f"{f0(c.get('tx_per_s'))} tx/s, p50 {f1(c.get('p50_us'))} us{cyc}{cpu}"
         if r["phase"] == "lat":
             return (f"{c.get('rate')} tx/s: p50 {f1(c.get('p50_us'))} p99 {f1(c.get('p99_us'))} "
-                    f"p99.9 {f1(c.get('p999_us'))} us ({c.get('count')} timed, {c.get('late_sends')} late){cyc}{cpu}")
+                    f"p99.9 {f1(c.get('p999_us'))} us ({c.get('count')} timed, {c.get('late_sends')} late; from the send: "
+                    f"p50 {f1(c.get('svc_p50_us'))} p99 {f1(c.get('svc_p99_us'))} p99.9 {f1(c.get('svc_p999_us'))} us)"
+                    f"{cyc}{cpu}")
         return (f"{f0(c.get('conns_per_s'))} conn/s, {c.get('failed')} failed, p50 {f1(c.get('p50_us'))} us"
                 f"{cyc}{cpu}")
     return "no such run"
@@ -340,6 +342,10 @@ def main(argv):
     row(f"(b) latency at {rate} tx/s ({conns} conns): p50 us", lambda s: cl(s, "lat", "p50_us"), "lo", f1)
     row("(b) p99 us", lambda s: cl(s, "lat", "p99_us"), "lo", f1)
     row("(b) p99.9 us", lambda s: cl(s, "lat", "p999_us"), "lo", f1)
+    row("(b) from the moment each request was sent (without the client's lateness): p50 us",
+        lambda s: cl(s, "lat", "svc_p50_us"), "lo", f1)
+    row("(b) p99 us, from the send", lambda s: cl(s, "lat", "svc_p99_us"), "lo", f1)
+    row("(b) p99.9 us, from the send", lambda s: cl(s, "lat", "svc_p999_us"), "lo", f1)
     row("(b) transactions timed (late sends > 100 us)",
         lambda s: (f"{cl(s, 'lat', 'count')} ({cl(s, 'lat', 'late_sends')})" if cl(s, "lat", "count") is not None else None),
         None, lambda x: "n/a" if x is None else x)
@@ -442,7 +448,9 @@ def main(argv):
                   f"retransmissions without loss.")
     print("- Latency is taken from each transaction's scheduled time; 'late sends' are the client's own sends more "
           "than 100 us behind schedule (the VM's scheduling of CPU 1, more of them when CPU 0 busy-polls): they "
-          "set the p99.9 and part of the p99 for every server.")
+          "set the p99.9 and part of the p99 for every server. The rows 'from the send' time the same transactions "
+          "from the moment the client actually sent each request: what the server and the veth took, without the "
+          "client's own lateness (a send can still be delayed inside the client's kernel after that moment).")
     if client_per is not None:
         print(f"- Memory: /proc/meminfo Slab: before and 2 s after {idle} connections are established, divided by N. "
               f"The client's sockets are in the same kernel: with c10m serving, the delta is the client's alone "

@@ -12,7 +12,10 @@
  *             a late send counts against the server, no coordinated omission), and
  *             the client busy-polls so its own wake-up stays out of the figures.
  *             Latency (CLOCK_MONOTONIC) of every transaction in the window:
- *             p50, p90, p99, p99.9, max, count.
+ *             p50, p90, p99, p99.9, max, count; paced, also the same from the
+ *             moment each request was actually sent (svc_*: the server and the
+ *             path without the client's lateness; a late send is one more than
+ *             100 us behind its schedule, counted in late_sends).
  *   cps       K connections in flight (-k, default 64): connect, one MSG-byte echo,
  *             close, at once a new one; connections/s completed in the window,
  *             failures (refused, reset, timed out after 2 s, no local address/port)
@@ -167,42 +170,52 @@ static void fill(unsigned char *b, uint64_t seq, uint32_t who) {
     }
 }
 
-/* latencies, ns */
-static uint32_t *lat;
-static size_t nlat, caplat;
-static void lat_add(uint64_t d) {
-    if (nlat == caplat) {
-        size_t nc = caplat ? caplat * 2 : 1u << 20;
+/* latencies, ns: `lat` from each transaction's scheduled time (the figure reported),
+ * `svc` from the moment its request was actually sent (pingpong -r only: the server
+ * and the path, without the client's own lateness) */
+struct lats {
+    uint32_t *v;
+    size_t n, cap;
+};
+static struct lats lat, svc;
+static void lat_add_to(struct lats *l, uint64_t d) {
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 1u << 20;
         if (nc > (size_t)200 << 20) return; /* 800 MB: enough */
-        uint32_t *p = realloc(lat, nc * sizeof *p);
+        uint32_t *p = realloc(l->v, nc * sizeof *p);
         if (!p) return;
-        lat = p;
-        caplat = nc;
+        l->v = p;
+        l->cap = nc;
     }
-    lat[nlat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    l->v[l->n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
+static void lat_add(uint64_t d) { lat_add_to(&lat, d); }
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
 }
-static double pct(double p) { /* nearest rank, microseconds */
-    if (!nlat) return NAN;
-    size_t i = (size_t)ceil(p / 100.0 * (double)nlat);
+static double pct(const struct lats *l, double p) { /* nearest rank, microseconds */
+    if (!l->n) return NAN;
+    size_t i = (size_t)ceil(p / 100.0 * (double)l->n);
     if (i > 0) --i;
-    if (i >= nlat) i = nlat - 1;
-    return lat[i] / 1000.0;
+    if (i >= l->n) i = l->n - 1;
+    return l->v[i] / 1000.0;
 }
-static void print_lat(void) {
-    qsort(lat, nlat, sizeof *lat, cmp_u32);
-    if (!nlat) {
-        printf("\"count\": 0, \"p50_us\": null, \"p90_us\": null, \"p99_us\": null, "
-               "\"p999_us\": null, \"max_us\": null");
+/* JSON members for one set: "<prefix>count", "<prefix>p50_us", ... */
+static void print_lats(struct lats *l, const char *pre) {
+    qsort(l->v, l->n, sizeof *l->v, cmp_u32);
+    if (!l->n) {
+        printf("\"%scount\": 0, \"%sp50_us\": null, \"%sp90_us\": null, \"%sp99_us\": null, "
+               "\"%sp999_us\": null, \"%smax_us\": null",
+               pre, pre, pre, pre, pre, pre);
         return;
     }
-    printf("\"count\": %zu, \"p50_us\": %.1f, \"p90_us\": %.1f, \"p99_us\": %.1f, "
-           "\"p999_us\": %.1f, \"max_us\": %.1f",
-           nlat, pct(50), pct(90), pct(99), pct(99.9), pct(100));
+    printf("\"%scount\": %zu, \"%sp50_us\": %.1f, \"%sp90_us\": %.1f, \"%sp99_us\": %.1f, "
+           "\"%sp999_us\": %.1f, \"%smax_us\": %.1f",
+           pre, l->n, pre, pct(l, 50), pre, pct(l, 90), pre, pct(l, 99), pre, pct(l, 99.9), pre,
+           pct(l, 100));
 }
+static void print_lat(void) { print_lats(&lat, ""); }
 
 /* Open n connections, at most `inflight` connecting at once, within connect_secs.
  * fds[i] = the fd, or -1. Returns how many are established. */
@@ -274,7 +287,7 @@ static int establish(int *fds, int n, double *took) {
 struct pp {
     int fd;
     uint32_t got;
-    uint64_t seq, t_sched;
+    uint64_t seq, t_sched, t_sent;
     int idle;
     unsigned char *rbuf;
 };
@@ -311,6 +324,7 @@ static int run_pingpong(void) {
         p_->got = 0;                                                                  \
         p_->t_sched = (tsched);                                                       \
         fill(sbuf, p_->seq, (uint32_t)(k));                                           \
+        p_->t_sent = ns_now();                                                        \
         ssize_t s_ = send(p_->fd, sbuf, (size_t)msg, MSG_NOSIGNAL);                   \
         ++sends;                                                                      \
         if (s_ != msg) { /* 64 bytes into an idle socket: only a dead one refuses */  \
@@ -387,6 +401,7 @@ static int run_pingpong(void) {
                 if (p->t_sched >= ws && p->t_sched < we) {
                     tx_win++;
                     lat_add(done - p->t_sched);
+                    lat_add_to(&svc, done - p->t_sent);
                 }
                 p->idle = 1;
                 idle[nidle++] = k;
@@ -412,6 +427,10 @@ static int run_pingpong(void) {
            (unsigned long long)scheduled, (unsigned long long)late, outstanding,
            (unsigned long long)bad, (unsigned long long)errors);
     print_lat();
+    if (rate) {
+        printf(", ");
+        print_lats(&svc, "svc_");
+    }
     printf("}\n");
     for (int k = 0; k < live; k++) close(c[k].fd);
     return (ok > 0 && tx_win > 0 && !bad) ? 0 : 1;
