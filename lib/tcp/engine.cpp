@@ -187,15 +187,17 @@ void Engine::flush_stream(Stream &st) noexcept {
     st.n = 0;
 }
 
-void Engine::flush() noexcept {
+void Engine::flush_all() noexcept {
     for (uint8_t i = 0; i < nb_streams_; ++i)
         flush_stream(streams_[i]);
+    queued_ = false;
 }
 
 void Engine::push(uint8_t stream, rte_mbuf *m) noexcept {
     Stream &st = streams_[stream];
     m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
     st.out[st.n++] = m;
+    queued_ = true;
     if (st.n == kOutBurst) flush_stream(st);
 }
 
@@ -336,10 +338,7 @@ void Engine::update_timer(Conn &c, uint32_t idx) noexcept {
     }
 }
 
-void Engine::run_timers(uint64_t now, stats::Tally &t) noexcept {
-    // Called on every loop iteration: until the next millisecond, one compare (no
-    // division, no wheel).
-    if (now < next_tick_tsc_) return;
+void Engine::tick(uint64_t now, stats::Tally &t) noexcept {
     set_time(now);
     next_tick_tsc_ = base_tsc_ + (uint64_t{tick_} + 1) * tsc_per_ms_;
     if (tick_ == wheel_->now()) return;

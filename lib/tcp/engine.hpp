@@ -82,11 +82,18 @@ class Engine {
     void input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, host::Csum l4csum, uint64_t now,
                stats::Tally &t) noexcept;
 
-    // Fires the timers that are due; cheap when the millisecond has not changed.
-    void run_timers(uint64_t now, stats::Tally &t) noexcept;
+    // Fires the timers that are due. The poll loop calls this and flush() on every
+    // iteration, TCP traffic or not: until the next millisecond it is one inline
+    // compare, and flush() with nothing queued is one inline test.
+    void run_timers(uint64_t now, stats::Tally &t) noexcept {
+        if (now >= next_tick_tsc_) [[unlikely]]
+            tick(now, t);
+    }
 
     // Sends what input() and run_timers() produced.
-    void flush() noexcept;
+    void flush() noexcept {
+        if (queued_) flush_all();
+    }
 
     // Resets nothing, sends nothing: lets go of every connection and the mbufs it
     // holds (at shutdown, so that the pool's in-use count returns to its baseline).
@@ -127,6 +134,8 @@ class Engine {
     uint16_t advertise(Conn &c, bool dup) const noexcept;
     void push(uint8_t stream, rte_mbuf *m) noexcept;
     void flush_stream(Stream &st) noexcept;
+    void flush_all() noexcept;
+    void tick(uint64_t now, stats::Tally &t) noexcept;
     rte_mbuf *alloc_control(stats::Tally &t) noexcept;
 
     TimerLink &link(uint32_t idx) noexcept { return table_.at(idx).timer; }
@@ -150,6 +159,7 @@ class Engine {
     uint64_t now_tsc_ = 0;
     uint64_t base_tsc_ = 0;
     uint64_t next_tick_tsc_ = 0;  // run_timers has nothing to do before this
+    bool queued_ = false;         // a stream may hold segments to send (push)
     uint64_t tsc_hz_ = 1;
     uint64_t tsc_per_ms_ = 1;
     uint64_t tsc_per_us_ = 1;
