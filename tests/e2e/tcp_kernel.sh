@@ -1,7 +1,7 @@
 #!/bin/bash
 # c10m's TCP echo (TCP-lite) against the Linux kernel's TCP stack, byte for byte,
-# over the AF_PACKET fallback on a veth (KIND=afpacket) or through net_tap
-# (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m, the
+# over the AF_PACKET fallback on a veth (KIND=afpacket), over AF_XDP on the same veth
+# (KIND=afxdp: what --iface-pmd auto picks there) or through net_tap (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m, the
 # middle first a clean wire (AF_PACKET: a Linux bridge; tap: scripts/impair_relay.py
 # impairing nothing, since a tap enslaved to a bridge passed no traffic to c10m
 # here), then scripts/impair_relay.py dropping 2%, reordering 10% and duplicating
@@ -13,8 +13,12 @@
 #   impaired.
 # After each phase the connection count and the pool's mbufs in use return to
 # their baseline (c10m's JSON stats); at the end c10m exits 0 (its own leak check).
+# net_af_xdp (22.11) frees transmitted mbufs only when it next pulls its completion
+# ring, so over AF_XDP the mbufs may stay above the baseline by at most that ring
+# (2048), the allowance c10m's own exit check makes; the connection count must
+# still return to 0 exactly.
 set -uo pipefail
-C10M=${1:?usage: tcp_kernel.sh /path/to/c10m afpacket|tap}
+C10M=${1:?usage: tcp_kernel.sh /path/to/c10m afpacket|afxdp|tap}
 KIND=${2:-afpacket}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -41,12 +45,13 @@ ip netns exec "$CLI" sysctl -qw net.ipv4.tcp_tw_reuse=1
 EAL=(--no-pci --in-memory -l 0 --file-prefix "c10m-tcp-$$" --log-level=lib.eal:error)
 APP=(--forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 1 --max-flows 20000)
 case "$KIND" in
-    afpacket)
+    afpacket | afxdp)
         veth_pair "$SRV" srv0 "$MID" ms0
-        PORT=(-- --iface srv0 --iface-pmd af_packet)
+        PORT=(-- --iface srv0 --iface-pmd "${KIND/afxdp/af_xdp}")
+        PORT=("${PORT[@]/afpacket/af_packet}")
         ;;
     tap) PORT=(--vdev "net_tap0,iface=ms0" --) ;;
-    *) echo "KIND: expected afpacket or tap, got '$KIND'"; exit 2 ;;
+    *) echo "KIND: expected afpacket, afxdp or tap, got '$KIND'"; exit 2 ;;
 esac
 
 OUT=$C10M_TMP/c10m.out
@@ -82,24 +87,24 @@ echo_run() {
     local rc=$?
     check "$what: $(echo "$r" | tail -1 | cut -c1-200)" test $rc = 0
 }
+# The mbufs a PMD may keep beyond the baseline between phases (see above).
+SLACK=0 SLACK_NOTE=
+[ "$KIND" = afxdp ] && SLACK=2048 SLACK_NOTE=" (or up to 2048 above: net_af_xdp's completion ring)"
 # baseline PHASE: connections and mbufs back where they started (within 5 s).
+BASELINE_OK='
+import json, sys
+s = json.loads(sys.argv[1])
+slack = int(sys.argv[2])
+sys.exit(0 if s["tcp"]["active"] == 0 and all(m["baseline"] <= m["in_use"] <= m["baseline"] + slack for m in s["mempools"]) else 1)'
 baseline() {
     local i line
     for ((i = 0; i < 50; i++)); do
         line=$(grep '"tcp"' "$OUT" | tail -1)
-        if "$PY" -c '
-import json, sys
-s = json.loads(sys.argv[1])
-sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)' "$line" 2>/dev/null; then
-            break
-        fi
+        "$PY" -c "$BASELINE_OK" "$line" "$SLACK" 2>/dev/null && break
         sleep 0.1
     done
-    check "after $1: 0 connections, mbufs in use back to baseline ($(echo "$line" | grep -oE '"tcp":\{[^}]*\}' | cut -c1-60); $(echo "$line" | grep -oE '"in_use":[0-9]+'))" \
-        "$PY" -c '
-import json, sys
-s = json.loads(sys.argv[1])
-sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)' "$line"
+    check "after $1: 0 connections, mbufs in use back to baseline$SLACK_NOTE ($(echo "$line" | grep -oE '"tcp":\{[^}]*\}' | cut -c1-60); $(echo "$line" | grep -oE '"(in_use|baseline)":[0-9]+' | tr '\n' ' '))" \
+        "$PY" -c "$BASELINE_OK" "$line" "$SLACK"
 }
 
 check "socat: one line echoed" bash -c "test \"\$(echo hello-tcp | ip netns exec '$CLI' timeout 5 socat -t 2 - TCP:$SRV_IP:7)\" = hello-tcp"
@@ -122,7 +127,7 @@ sleep 1
 baseline "the SYN flood"
 
 # Impaired: the clean middle goes, the impairing relay carries every frame.
-if [ "$KIND" = afpacket ]; then
+if [ "$KIND" != tap ]; then
     ip -n "$MID" link del br0
 else
     kill -INT "$CLEAN_RELAY"
@@ -148,9 +153,10 @@ kill -INT "$PID"
 wait "$PID"
 check "c10m exits 0 on SIGINT (its leak check passed)" test $? = 0
 FINAL=$(grep '"final":true' "$OUT" | tail -1)
-"$PY" - "$FINAL" "$KIND" <<'PY'
+"$PY" - "$FINAL" "$SLACK" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1])
+slack = int(sys.argv[2])
 ev = {}; dr = {}
 for l in s["lcores"]:
     for k, v in l["events"].items(): ev[k] = ev.get(k, 0) + v
@@ -162,7 +168,10 @@ if ev["tcp_retransmit"] + ev["tcp_ooo_kept"] == 0:
     errs.append("no retransmission or reordering under impairment")
 if ev["tcp_conn_reset"] < 20: errs.append(f"resets {ev['tcp_conn_reset']} < 20")
 if s["tcp"]["active"] != 0: errs.append(f"active {s['tcp']['active']}")
-if any(m["in_use"] for m in s["mempools"]): errs.append(f"mbufs in use {s['mempools']}")
+# After the ports closed: nothing, or (AF_XDP) what the PMD keeps on close: its fill
+# queue (the baseline) and at most its completion ring.
+if any(m["in_use"] > (m["baseline"] + slack if slack else 0) for m in s["mempools"]):
+    errs.append(f"mbufs in use {s['mempools']}")
 if dr["tcp_bad_checksum"] or dr["tcp_bad_flags"]: errs.append("the kernel sent bad segments?")
 print("  tcp events", {k: v for k, v in ev.items() if k.startswith("tcp") and v})
 print("  tcp drops", {k: v for k, v in dr.items() if k.startswith("tcp") and v})
