@@ -24,6 +24,13 @@ struct TxBuffer {
     uint16_t port = 0;
     uint16_t queue = 0;
     uint16_t count = 0;
+    // net_af_xdp frees the mbufs it sent only when a later tx burst pulls its
+    // completion ring; with reclaim set, the loop sends an empty burst once the
+    // stream falls quiet (see reclaim_when_idle), so the pool's in-use count comes
+    // back to its baseline instead of staying up by the last burst.
+    bool reclaim = false;
+    bool sent = false;      // transmitted since the last drain deadline
+    bool unpulled = false;  // transmitted in an earlier period, no empty burst since
     rte_mbuf *pkts[2 * config::kMaxBurst];
 };
 
@@ -52,12 +59,29 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
 
 inline void flush(TxBuffer &tx, stats::LcoreCounters &c) noexcept {
     if (tx.count == 0) return;
+    tx.sent = true;
     const uint16_t sent = rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, tx.count);
     if (sent < tx.count) [[unlikely]] {
         rte_pktmbuf_free_bulk(&tx.pkts[sent], tx.count - sent);
         c.tx_full[tx.port].add(tx.count - sent);
     }
     tx.count = 0;
+}
+
+// At a drain deadline: a reclaiming stream (net_af_xdp) that transmitted in the
+// period before this one and not in this one gets one empty tx burst, which makes
+// the PMD pull its completion ring and free what it sent. Under load every burst
+// pulls it anyway; this costs one system call per quiet spell. `tcp_sent`: the TCP
+// engine transmitted on the lcore's streams in this period (it bursts on its own).
+inline void reclaim_when_idle(TxBuffer &tx, bool tcp_sent) noexcept {
+    if (!tx.reclaim) return;
+    if (tx.sent || tcp_sent) {
+        tx.unpulled = true;
+    } else if (tx.unpulled) {
+        rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, 0);
+        tx.unpulled = false;
+    }
+    tx.sent = false;
 }
 
 // Adds an lcore's local drop and event tallies to its shared counters and clears them.
@@ -152,8 +176,13 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
             busy += end - start;
         }
         if (start - last_drain > ctx.drain_tsc) {
-            for (uint16_t s = 0; s < ctx.nb_streams; ++s)
+            bool tcp_sent = false;
+            if constexpr (uses_tcp<Mode>())
+                if (ctx.tcp) tcp_sent = ctx.tcp->take_sent();
+            for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
                 flush(ctx.streams[s].tx, c);
+                reclaim_when_idle(ctx.streams[s].tx, tcp_sent);
+            }
             last_drain = start;
             // Publish local tallies at drain time: the shared counters stay off the
             // per-burst path.
@@ -171,6 +200,10 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
         flush(ctx.streams[s].tx, c);
     if constexpr (uses_tcp<Mode>())
         if (ctx.tcp) ctx.tcp->flush();
+    for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
+        TxBuffer &tx = ctx.streams[s].tx;
+        if (tx.reclaim) rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, 0);
+    }
     c.pkts.add(pkts_total);
     c.busy_cycles.add(busy);
     c.iterations.add(iterations);

@@ -178,6 +178,7 @@ void Engine::set_time(uint64_t now) noexcept {
 
 void Engine::flush_stream(Stream &st) noexcept {
     if (st.n == 0) return;
+    sent_ = true;
     const uint16_t sent = rte_eth_tx_burst(st.port, st.queue, st.out, st.n);
     if (sent < st.n) [[unlikely]] {
         // Our own references stay: held segments go again on their next timeout.

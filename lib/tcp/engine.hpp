@@ -95,6 +95,14 @@ class Engine {
         if (queued_) flush_all();
     }
 
+    // True when a segment went out since the last call (the loop's idle reclaim of
+    // transmitted mbufs, pipeline::reclaim_when_idle).
+    bool take_sent() noexcept {
+        const bool s = sent_;
+        sent_ = false;
+        return s;
+    }
+
     // Resets nothing, sends nothing: lets go of every connection and the mbufs it
     // holds (at shutdown, so that the pool's in-use count returns to its baseline).
     void release_all() noexcept;
@@ -160,6 +168,7 @@ class Engine {
     uint64_t base_tsc_ = 0;
     uint64_t next_tick_tsc_ = 0;  // run_timers has nothing to do before this
     bool queued_ = false;         // a stream may hold segments to send (push)
+    bool sent_ = false;           // a burst went out since take_sent()
     uint64_t tsc_hz_ = 1;
     uint64_t tsc_per_ms_ = 1;
     uint64_t tsc_per_us_ = 1;

@@ -13,10 +13,10 @@
 #   impaired.
 # After each phase the connection count and the pool's mbufs in use return to
 # their baseline (c10m's JSON stats); at the end c10m exits 0 (its own leak check).
-# net_af_xdp (22.11) frees transmitted mbufs only when it next pulls its completion
-# ring, so over AF_XDP the mbufs may stay above the baseline by at most that ring
-# (2048), the allowance c10m's own exit check makes; the connection count must
-# still return to 0 exactly.
+# Over AF_XDP too: net_af_xdp frees what it sent only when a later tx burst pulls
+# its completion ring, and c10m's loop sends an empty burst when a stream falls
+# quiet for that. After c10m exits, net_af_xdp keeps its fill queue's mbufs (the
+# baseline) and nothing more is allowed.
 set -uo pipefail
 C10M=${1:?usage: tcp_kernel.sh /path/to/c10m afpacket|afxdp|tap}
 KIND=${2:-afpacket}
@@ -87,24 +87,20 @@ echo_run() {
     local rc=$?
     check "$what: $(echo "$r" | tail -1 | cut -c1-200)" test $rc = 0
 }
-# The mbufs a PMD may keep beyond the baseline between phases (see above).
-SLACK=0 SLACK_NOTE=
-[ "$KIND" = afxdp ] && SLACK=2048 SLACK_NOTE=" (or up to 2048 above: net_af_xdp's completion ring)"
 # baseline PHASE: connections and mbufs back where they started (within 5 s).
 BASELINE_OK='
 import json, sys
 s = json.loads(sys.argv[1])
-slack = int(sys.argv[2])
-sys.exit(0 if s["tcp"]["active"] == 0 and all(m["baseline"] <= m["in_use"] <= m["baseline"] + slack for m in s["mempools"]) else 1)'
+sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)'
 baseline() {
     local i line
     for ((i = 0; i < 50; i++)); do
         line=$(grep '"tcp"' "$OUT" | tail -1)
-        "$PY" -c "$BASELINE_OK" "$line" "$SLACK" 2>/dev/null && break
+        "$PY" -c "$BASELINE_OK" "$line" 2>/dev/null && break
         sleep 0.1
     done
-    check "after $1: 0 connections, mbufs in use back to baseline$SLACK_NOTE ($(echo "$line" | grep -oE '"tcp":\{[^}]*\}' | cut -c1-60); $(echo "$line" | grep -oE '"(in_use|baseline)":[0-9]+' | tr '\n' ' '))" \
-        "$PY" -c "$BASELINE_OK" "$line" "$SLACK"
+    check "after $1: 0 connections, mbufs in use back to baseline ($(echo "$line" | grep -oE '"tcp":\{[^}]*\}' | cut -c1-60); $(echo "$line" | grep -oE '"(in_use|baseline)":[0-9]+' | tr '\n' ' '))" \
+        "$PY" -c "$BASELINE_OK" "$line"
 }
 
 check "socat: one line echoed" bash -c "test \"\$(echo hello-tcp | ip netns exec '$CLI' timeout 5 socat -t 2 - TCP:$SRV_IP:7)\" = hello-tcp"
@@ -153,10 +149,10 @@ kill -INT "$PID"
 wait "$PID"
 check "c10m exits 0 on SIGINT (its leak check passed)" test $? = 0
 FINAL=$(grep '"final":true' "$OUT" | tail -1)
-"$PY" - "$FINAL" "$SLACK" <<'PY'
+"$PY" - "$FINAL" "$KIND" <<'PY'
 import json, sys
 s = json.loads(sys.argv[1])
-slack = int(sys.argv[2])
+kind = sys.argv[2]
 ev = {}; dr = {}
 for l in s["lcores"]:
     for k, v in l["events"].items(): ev[k] = ev.get(k, 0) + v
@@ -168,9 +164,8 @@ if ev["tcp_retransmit"] + ev["tcp_ooo_kept"] == 0:
     errs.append("no retransmission or reordering under impairment")
 if ev["tcp_conn_reset"] < 20: errs.append(f"resets {ev['tcp_conn_reset']} < 20")
 if s["tcp"]["active"] != 0: errs.append(f"active {s['tcp']['active']}")
-# After the ports closed: nothing, or (AF_XDP) what the PMD keeps on close: its fill
-# queue (the baseline) and at most its completion ring.
-if any(m["in_use"] > (m["baseline"] + slack if slack else 0) for m in s["mempools"]):
+# After the ports closed: nothing, or over AF_XDP its fill queue (the baseline).
+if any(m["in_use"] > (m["baseline"] if kind == "afxdp" else 0) for m in s["mempools"]):
     errs.append(f"mbufs in use {s['mempools']}")
 if dr["tcp_bad_checksum"] or dr["tcp_bad_flags"]: errs.append("the kernel sent bad segments?")
 print("  tcp events", {k: v for k, v in ev.items() if k.startswith("tcp") and v})
