@@ -73,14 +73,17 @@ inline void flush(TxBuffer &tx, stats::LcoreCounters &c) noexcept {
 // the PMD pull its completion ring and free what it sent. Under load every burst
 // pulls it anyway; this costs one system call per quiet spell. `tcp_sent`: the TCP
 // engine transmitted on the lcore's streams in this period (it bursts on its own).
+inline void pull_completions(TxBuffer &tx) noexcept {
+    rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, 0);
+    tx.unpulled = false;
+}
+
 inline void reclaim_when_idle(TxBuffer &tx, bool tcp_sent) noexcept {
     if (!tx.reclaim) return;
-    if (tx.sent || tcp_sent) {
+    if (tx.sent || tcp_sent)
         tx.unpulled = true;
-    } else if (tx.unpulled) {
-        rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, 0);
-        tx.unpulled = false;
-    }
+    else if (tx.unpulled)
+        pull_completions(tx);
     tx.sent = false;
 }
 
@@ -200,10 +203,8 @@ void poll_loop(LcoreContext &ctx, Duties &duties) noexcept {
         flush(ctx.streams[s].tx, c);
     if constexpr (uses_tcp<Mode>())
         if (ctx.tcp) ctx.tcp->flush();
-    for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
-        TxBuffer &tx = ctx.streams[s].tx;
-        if (tx.reclaim) rte_eth_tx_burst(tx.port, tx.queue, tx.pkts, 0);
-    }
+    for (uint16_t s = 0; s < ctx.nb_streams; ++s)
+        if (ctx.streams[s].tx.reclaim) pull_completions(ctx.streams[s].tx);
     c.pkts.add(pkts_total);
     c.busy_cycles.add(busy);
     c.iterations.add(iterations);

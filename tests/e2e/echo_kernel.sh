@@ -28,8 +28,9 @@ case "$KIND" in
     afpacket | afxdp)
         veth_pair "$SRV" srv0 "$CLI" cli0
         CLIIF=cli0
-        PORT=(-- --iface srv0 --iface-pmd "${KIND/afpacket/af_packet}")
-        PORT=("${PORT[@]/afxdp/af_xdp}")
+        PMD=af_packet
+        [ "$KIND" = afxdp ] && PMD=af_xdp
+        PORT=(-- --iface srv0 --iface-pmd "$PMD")
         ;;
     tap)
         ip netns exec "$SRV" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

@@ -1,7 +1,8 @@
 #!/bin/bash
 # c10m's TCP echo (TCP-lite) against the Linux kernel's TCP stack, byte for byte,
-# over the AF_PACKET fallback on a veth (KIND=afpacket), over AF_XDP on the same veth
-# (KIND=afxdp: what --iface-pmd auto picks there) or through net_tap (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m, the
+# over the AF_PACKET fallback on a veth (KIND=afpacket), over AF_XDP on the same
+# veth (KIND=afxdp: what --iface-pmd auto picks there) or through net_tap
+# (KIND=tap). Three namespaces: client --veth-- middle --(veth|tap)-- c10m, the
 # middle first a clean wire (AF_PACKET: a Linux bridge; tap: scripts/impair_relay.py
 # impairing nothing, since a tap enslaved to a bridge passed no traffic to c10m
 # here), then scripts/impair_relay.py dropping 2%, reordering 10% and duplicating
@@ -47,8 +48,9 @@ APP=(--forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 1 
 case "$KIND" in
     afpacket | afxdp)
         veth_pair "$SRV" srv0 "$MID" ms0
-        PORT=(-- --iface srv0 --iface-pmd "${KIND/afxdp/af_xdp}")
-        PORT=("${PORT[@]/afpacket/af_packet}")
+        PMD=af_packet
+        [ "$KIND" = afxdp ] && PMD=af_xdp
+        PORT=(-- --iface srv0 --iface-pmd "$PMD")
         ;;
     tap) PORT=(--vdev "net_tap0,iface=ms0" --) ;;
     *) echo "KIND: expected afpacket, afxdp or tap, got '$KIND'"; exit 2 ;;
