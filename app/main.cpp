@@ -7,11 +7,31 @@
 #include "c10m_version.hpp"
 #include "common/error.hpp"
 #include "config/options.hpp"
+#include "fwd/io.hpp"
+#include "fwd/mac.hpp"
+#include "fwd/macswap.hpp"
+#include "host/echo_mode.hpp"
 #include "io/eal.hpp"
 #include "io/iface.hpp"
-#include "pipeline/runner.hpp"
+#include "pipeline/run.hpp"
 
 namespace {
+
+// The one place that names every mode: each is compiled into its own loops.
+int run_mode(const c10m::config::AppConfig &cfg) {
+    using c10m::config::ForwardMode;
+    switch (cfg.mode) {
+        case ForwardMode::io:
+            return c10m::pipeline::run<c10m::fwd::Io>(cfg);
+        case ForwardMode::mac:
+            return c10m::pipeline::run<c10m::fwd::Mac>(cfg);
+        case ForwardMode::macswap:
+            return c10m::pipeline::run<c10m::fwd::MacSwap>(cfg);
+        case ForwardMode::echo:
+            return c10m::pipeline::run<c10m::host::Echo>(cfg);
+    }
+    return 2;
+}
 
 int usage_error(const std::string &msg) {
     std::fprintf(stderr, "c10m: %s\n", msg.c_str());
@@ -73,7 +93,7 @@ int main(int argc, char **argv) {
         auto iface_ports = io::attach_ifaces(cfg.ifaces, cfg.iface_pmd, qpairs);
         for (;;) {
             try {
-                return pipeline::run(cfg);
+                return run_mode(cfg);
             } catch (const io::AfXdpUnavailable &e) {
                 // Everything run() set up is torn down by now; swap the port and retry.
                 io::fall_back_to_af_packet(iface_ports, e);

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
-#include "host/addr.hpp"
+#include "net/addr.hpp"
 
 namespace po = boost::program_options;
 
@@ -74,7 +74,7 @@ double parse_seconds(std::string_view flag, const std::string &text, double hi) 
 }
 
 // Flags that take no value.
-constexpr std::string_view kSwitches[] = {"help", "version", "iface-force"};
+constexpr std::string_view kSwitches[] = {"help", "version", "iface-force", "pipeline"};
 
 bool is_switch(std::string_view name) {
     for (auto s : kSwitches)
@@ -147,6 +147,19 @@ po::options_description make_description() {
          "auto | af_xdp | af_packet (default auto): the PMD for --iface ports. auto uses "
          "AF_XDP (net_af_xdp) where the interface accepts an XDP program and falls back to "
          "AF_PACKET (net_af_packet), which works everywhere, saying which and why")
+        ("pipeline",
+         "pipeline mode: the first --rx-lcores forwarding lcores poll the rx queues and hand "
+         "each frame, by a symmetric flow hash (both directions and every segment of a flow "
+         "alike), to a worker lcore through single-producer/single-consumer rings; workers run "
+         "--forward-mode and send on a tx queue of their own, or through a ring to the rx lcore "
+         "that owns the port's tx queue. Needs at least 2 forwarding lcores (default: run to "
+         "completion, each lcore polls and forwards)")
+        ("rx-lcores", s()->value_name("N"),
+         "--pipeline: forwarding lcores that poll rx queues, 1..lcores-1 (default 1); the rest "
+         "are workers")
+        ("ring-size", s()->value_name("N"),
+         "--pipeline: slots per ring, a power of two 64..1048576 (default 1024; a ring holds "
+         "N-1); what a full ring refuses is freed and counted as ring_full")
         ("duration", s()->value_name("SEC"), "stop by itself after SEC seconds (default 0 = run until SIGINT/SIGTERM)")
         ("config-file", s()->value_name("FILE"), "read options from an INI file (name = value, same names as these flags; the command line wins)");
     // clang-format on
@@ -423,6 +436,19 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
             fail("iface-pmd", "one of auto, af_xdp, af_packet", *s);
     }
     if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
+    c.pipeline = vm.count("pipeline") > 0;
+    for (const char *flag : {"rx-lcores", "ring-size"})
+        if (vm.count(flag) && !c.pipeline)
+            throw UsageError("--" + std::string(flag) +
+                             ": expected only with --pipeline, the mode that uses it");
+    if (auto s = str("rx-lcores"))
+        c.rx_lcores = static_cast<unsigned>(parse_uint("rx-lcores", *s, 0, 127));
+    if (auto s = str("ring-size")) {
+        auto v = to_u64(*s, 10);
+        if (!v || *v < 64 || *v > (1u << 20) || (*v & (*v - 1)) != 0)
+            fail("ring-size", "a power of two in 64..1048576", *s);
+        c.ring_size = static_cast<unsigned>(*v);
+    }
 
     const bool echo = c.mode == ForwardMode::echo;
     for (const char *flag : {"ip", "udp-port", "icmp-rate", "icmp-echo-rate", "tcp-port",
@@ -480,15 +506,15 @@ IpAssign parse_ip_assign(std::string_view text) {
     }
     auto slash = rest.find('/');
     if (slash == std::string_view::npos) fail("ip", expected, std::string(text));
-    auto addr = host::parse_ipv4(rest.substr(0, slash));
+    auto addr = net::parse_ipv4(rest.substr(0, slash));
     auto len = to_u64(rest.substr(slash + 1), 10);
     if (!addr || !len || *len < 1 || *len > 32) fail("ip", expected, std::string(text));
     a.addr = *addr;
     a.len = static_cast<uint8_t>(*len);
-    const host::Ipv4Prefix p{a.addr, a.len};
+    const net::Ipv4Prefix p{a.addr, a.len};
     // Not a martian, and (below /31, RFC 3021) neither the subnet's network nor its broadcast
     // address.
-    if (host::martian_source(a.addr) ||
+    if (net::martian_source(a.addr) ||
         (a.len < 31 && (a.addr == p.broadcast() || (a.addr & ~p.mask()) == 0)))
         fail("ip", expected, std::string(text));
     return a;

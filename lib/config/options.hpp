@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "net/burst.hpp"
+
 namespace c10m::config {
 
 enum class ForwardMode { io, mac, macswap, echo };
@@ -38,8 +40,8 @@ struct EthPeer {
     MacAddr mac;
 };
 
-inline constexpr uint16_t kMaxBurst = 512;
-inline constexpr uint16_t kDefaultBurst = 32;
+inline constexpr uint16_t kMaxBurst = net::kMaxBurst;
+inline constexpr uint16_t kDefaultBurst = net::kDefaultBurst;
 inline constexpr uint32_t kDefaultMbufSize = 2176;  // 2048 data + 128 headroom
 
 struct AppConfig {
@@ -60,6 +62,9 @@ struct AppConfig {
     bool iface_force = false;                  // --iface-force
     IfacePmd iface_pmd = IfacePmd::automatic;  // --iface-pmd
     double duration = 0;                       // --duration; 0 = until SIGINT/SIGTERM
+    bool pipeline = false;                     // --pipeline
+    unsigned rx_lcores = 1;                    // --rx-lcores
+    unsigned ring_size = 1024;                 // --ring-size
     StatsFormat stats_format = StatsFormat::text;
     std::string config_file;  // --config-file
     // echo mode

@@ -2,16 +2,17 @@
 
 #include <rte_mbuf.h>
 
-#include "fwd/params.hpp"
+#include "net/tx_sink.hpp"
+#include "pipeline/mode.hpp"
 
 namespace c10m::fwd {
 
-// testpmd's "io": forward untouched; the packet data is never read.
-struct Io {
+// testpmd's "io": forward untouched to the paired port; the packet data is never read.
+struct Io : pipeline::ModeBase {
     static constexpr const char *kName = "io";
-    static inline uint16_t handle(rte_mbuf **, uint16_t n, const FwdParams &, uint64_t,
-                                  stats::Tally &) noexcept {
-        return n;
+    static inline void handle(Lcore &, Stream &, rte_mbuf **, uint16_t n, net::TxSink &tx, uint64_t,
+                              stats::Tally &) noexcept {
+        tx.count = static_cast<uint16_t>(tx.count + n);
     }
 };
 

@@ -4,12 +4,13 @@
 #include <rte_mbuf.h>
 #include <tmmintrin.h>
 
-#include "fwd/params.hpp"
+#include "net/tx_sink.hpp"
+#include "pipeline/mode.hpp"
 
 namespace c10m::fwd {
 
 // testpmd's "macswap": swap source and destination MAC.
-struct MacSwap {
+struct MacSwap : pipeline::ModeBase {
     static constexpr const char *kName = "macswap";
 
     // One 16-byte load, a byte shuffle and a store: bytes 0-5 <-> 6-11, 12-15 kept.
@@ -21,8 +22,8 @@ struct MacSwap {
         _mm_storeu_si128(reinterpret_cast<__m128i *>(p), _mm_shuffle_epi8(v, shuffle));
     }
 
-    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const FwdParams &, uint64_t,
-                                  stats::Tally &d) noexcept {
+    static inline void handle(Lcore &, Stream &, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
+                              uint64_t, stats::Tally &d) noexcept {
         uint16_t kept = 0;
         for (uint16_t i = 0; i < n; ++i) {
             rte_mbuf *m = pkts[i];
@@ -35,7 +36,7 @@ struct MacSwap {
             swap_macs(rte_pktmbuf_mtod(m, uint8_t *));
             pkts[kept++] = m;
         }
-        return kept;
+        tx.count = static_cast<uint16_t>(tx.count + kept);
     }
 };
 

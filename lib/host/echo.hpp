@@ -10,9 +10,12 @@
 #include <cstdint>
 #include <cstring>
 
-#include "host/addr.hpp"
 #include "host/neighbour.hpp"
-#include "host/ratelimit.hpp"
+#include "net/addr.hpp"
+#include "net/port_host.hpp"
+#include "net/port_set.hpp"
+#include "net/rx_csum.hpp"
+#include "net/token_bucket.hpp"
 #include "stats/counters.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
@@ -20,34 +23,16 @@
 
 namespace c10m::host {
 
-inline constexpr uint8_t kReplyTtl = 64;
-
-// A port's identity as a host (read-only once forwarding starts).
-struct PortHost {
-    bool has_ip = false;
-    uint32_t ip = 0;     // host order
-    uint32_t bcast = 0;  // the subnet's broadcast address
-    uint8_t mac[6] = {};
-};
-
-// The UDP ports served by echo: one bit per port.
-class UdpPorts {
-  public:
-    void add(uint16_t port) noexcept { bits_[port >> 6] |= uint64_t{1} << (port & 63); }
-    bool has(uint16_t port) const noexcept { return bits_[port >> 6] >> (port & 63) & 1; }
-
-  private:
-    std::array<uint64_t, 1024> bits_{};
-};
+using net::Csum;
+using net::kReplyTtl;
+using net::PortHost;
+using UdpPorts = net::PortSet;  // the UDP ports served by echo
 
 // One lcore's mutable echo state.
 struct EchoLcore {
-    TokenBucket icmp_error;  // --icmp-rate: port unreachables
-    TokenBucket icmp_echo;   // --icmp-echo-rate: echo replies
+    net::TokenBucket icmp_error;  // --icmp-rate: port unreachables
+    net::TokenBucket icmp_echo;   // --icmp-echo-rate: echo replies
 };
-
-// Checksum knowledge from the port (mbuf rx flags): verify only when unknown.
-enum class Csum : uint8_t { unknown, good, bad };
 
 enum class Outcome : uint8_t {
     reply,     // send the frame back (rewritten in place, `len` bytes)
@@ -110,7 +95,8 @@ inline Verdict arp(uint8_t *f, uint32_t len, bool dst_ok, const PortHost &ph, Ne
     const uint32_t spa = wire::load32(a + 14);
     const uint32_t tpa = wire::load32(a + 24);
     if (sha[0] & 1) return dropped(Drop::arp_malformed);
-    if (spa != 0 && (martian_source(spa) || spa == ph.bcast)) return dropped(Drop::arp_malformed);
+    if (spa != 0 && (net::martian_source(spa) || spa == ph.bcast))
+        return dropped(Drop::arp_malformed);
     if (!ph.has_ip) return dropped(Drop::no_address);
     if (tpa != ph.ip || spa == ph.ip) return dropped(Drop::arp_not_ours);
     if (spa != 0) nt.learn(spa, sha, now);
@@ -240,11 +226,11 @@ inline Verdict port_unreachable(uint8_t *f, uint32_t wire_len, const PortHost &p
     if (wire::load16(ip + 6) & 0x3fff) return dropped(Drop::ip_fragment);  // MF or an offset
     const uint32_t src = wire::load32(ip + 12);
     const uint32_t dst = wire::load32(ip + 16);
-    if (martian_source(src)) return dropped(Drop::ip_src_martian);
+    if (net::martian_source(src)) return dropped(Drop::ip_src_martian);
     if (src == ph.bcast) return dropped(Drop::ip_src_broadcast);
     if (dst != ph.ip)
-        return dropped(multicast_or_broadcast(dst) || dst == ph.bcast ? Drop::ip_dst_group
-                                                                      : Drop::ip_not_ours);
+        return dropped(net::multicast_or_broadcast(dst) || dst == ph.bcast ? Drop::ip_dst_group
+                                                                           : Drop::ip_not_ours);
     if (ip[8] == 0) return dropped(Drop::ip_bad_ttl);
     switch (ip[9]) {
         case 1:

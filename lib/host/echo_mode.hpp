@@ -3,42 +3,47 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
-#include "fwd/params.hpp"
 #include "host/echo.hpp"
+#include "host/neighbour.hpp"
+#include "net/port_host.hpp"
+#include "net/port_set.hpp"
+#include "net/rx_csum.hpp"
+#include "net/tx_sink.hpp"
+#include "pipeline/mode.hpp"
 #include "tcp/engine.hpp"
 
 namespace c10m::host {
 
-// --forward-mode=echo: each frame is answered on the port and queue it came in on,
-// in the mbuf it came in (zero copy), or freed and counted.
-struct Echo {
+// --forward-mode=echo: each frame is answered on the port it came in on, in the
+// mbuf it came in (zero copy), or freed and counted; TCP segments go to the lcore's
+// TCP-lite engine, which answers through the same stream's tx buffer.
+struct Echo : pipeline::ModeBase {
     static constexpr const char *kName = "echo";
     static constexpr bool kRepliesOnRxPort = true;
-    // Replies go out as soon as the rx queue runs dry (see pipeline::poll_loop).
+    // Replies go out as soon as the source runs dry (see pipeline::handle_stream).
     static constexpr bool kSendShortBursts = true;
-    // TCP segments go to the lcore's TCP-lite engine, whose timers the loop runs.
-    static constexpr bool kUsesTcp = true;
 
-    static inline Csum ip_csum(const rte_mbuf *m) noexcept {
-        switch (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) {
-            case RTE_MBUF_F_RX_IP_CKSUM_GOOD:
-                return Csum::good;
-            case RTE_MBUF_F_RX_IP_CKSUM_BAD:
-                return Csum::bad;
-            default:
-                return Csum::unknown;
-        }
-    }
-    static inline Csum l4_csum(const rte_mbuf *m) noexcept {
-        switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
-            case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-                return Csum::good;
-            case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-                return Csum::bad;
-            default:
-                return Csum::unknown;
-        }
-    }
+    struct Lcore {
+        EchoLcore echo;              // rate limits
+        net::PortSet udp_ports;      // --udp-port
+        tcp::Engine *tcp = nullptr;  // --tcp-port: this lcore's connections
+        void *tcp_mem = nullptr;     // its flow table, in hugepages on the lcore's socket
+    };
+    struct Stream {
+        net::PortHost host;      // the rx port's identity (a copy, on this lcore)
+        NeighbourTable neigh;    // learned on this stream's port by this lcore
+        uint8_t tcp_stream = 0;  // its index in the lcore's engine
+        bool announces = false;  // sends the port's gratuitous ARP
+    };
+
+    // Set-up and teardown (echo_mode.cpp).
+    static void init(Lcore &l, const pipeline::LcoreEnv &env);
+    static void init(Lcore &l, Stream &s, const pipeline::StreamEnv &env);
+    static void fini(Lcore &l) noexcept;
+    static void release(Lcore &l) noexcept;
+    static void report(const Lcore &l, stats::Sample &s);
+    static uint16_t mbuf_priv_bytes(const config::AppConfig &cfg);
+    static uint32_t held_mbufs_per_lcore(const config::AppConfig &cfg);
 
     // Frames this many ahead of the one being answered are prefetched: the first read
     // of a frame's bytes is otherwise a cache miss (the copy into the mbuf ran on
@@ -54,9 +59,11 @@ struct Echo {
         rte_prefetch0(d + 63);
     }
 
-    static inline uint16_t handle(rte_mbuf **pkts, uint16_t n, const fwd::FwdParams &p,
-                                  uint64_t now, stats::Tally &t) noexcept {
-        uint16_t kept = 0;
+    static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
+                              uint64_t now, stats::Tally &t) noexcept {
+        uint16_t kept = 0, nseg = 0;
+        rte_mbuf *segs[net::kMaxBurst];  // TCP segments, for the engine once replies are in
+        uint16_t seg_len[net::kMaxBurst];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
             prefetch_frame(pkts[i]);
         for (uint16_t i = 0; i < n; ++i) {
@@ -67,50 +74,55 @@ struct Echo {
                 t.add(stats::Drop::multi_segment);
                 continue;
             }
-            const Verdict v =
-                echo_frame(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), *p.host, *p.udp,
-                           *p.echo, *p.neigh, now, ip_csum(m), l4_csum(m));
+            const Verdict v = echo_frame(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m),
+                                         s.host, l.udp_ports, l.echo, s.neigh, now,
+                                         net::rx_ip_csum(m), net::rx_l4_csum(m));
             if (v.outcome == Outcome::reply) [[likely]] {
                 m->data_len = v.len;
                 m->pkt_len = v.len;
-                m->ol_flags &=
-                    RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;  // no rx flags on the way out
+                net::clear_rx_flags(m);
                 t.add(v.event);
                 pkts[kept++] = m;
                 continue;
             }
-            if (v.outcome == Outcome::tcp) {
-                if (p.tcp) {
-                    p.tcp->input(m, p.tcp_stream, v.len, l4_csum(m), now, t);
-                } else {
-                    rte_pktmbuf_free(m);
-                    t.add(stats::Drop::ip_proto_other);
-                }
+            if (v.outcome == Outcome::tcp && l.tcp) {
+                segs[nseg] = m;
+                seg_len[nseg++] = v.len;
                 continue;
             }
             rte_pktmbuf_free(m);
             if (v.outcome == Outcome::consumed)
                 t.add(v.event);
+            else if (v.outcome == Outcome::tcp)
+                t.add(stats::Drop::ip_proto_other);
             else
                 t.add(v.drop);
         }
-        return kept;
+        tx.count = static_cast<uint16_t>(tx.count + kept);
+        for (uint16_t i = 0; i < nseg; ++i)
+            l.tcp->input(segs[i], s.tcp_stream, seg_len[i], net::rx_l4_csum(segs[i]), now, t);
     }
 
-    // A gratuitous ARP for the stream's port, sent once when the loop starts (by the
-    // lcore that polls queue 0 of the port). nullptr when there is nothing to announce.
-    static inline rte_mbuf *announce(const fwd::FwdParams &p, uint16_t rx_queue,
-                                     rte_mempool *pool) noexcept {
-        if (rx_queue != 0 || !p.host || !p.host->has_ip || !pool) return nullptr;
+    // Timers of TCP-lite: one inline compare until the next millisecond.
+    static inline bool poll(Lcore &l, uint64_t now, stats::Tally &t) noexcept {
+        return l.tcp && l.tcp->run_timers(now, t);
+    }
+
+    // A gratuitous ARP for the stream's port, sent once when the loop starts by the
+    // stream that speaks for the port.
+    static inline void announce(Lcore &, Stream &s, net::TxSink &tx, rte_mempool *pool,
+                                stats::Tally &t) noexcept {
+        if (!s.announces || !s.host.has_ip || !pool) return;
         rte_mbuf *m = rte_pktmbuf_alloc(pool);
-        if (!m) return nullptr;
+        if (!m) return;
         char *data = rte_pktmbuf_append(m, 42);
         if (!data) {
             rte_pktmbuf_free(m);
-            return nullptr;
+            return;
         }
-        build_garp(reinterpret_cast<uint8_t *>(data), *p.host);
-        return m;
+        build_garp(reinterpret_cast<uint8_t *>(data), s.host);
+        tx.push(m);
+        t.add(stats::Event::garp_sent);
     }
 };
 

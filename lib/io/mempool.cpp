@@ -13,7 +13,7 @@ namespace c10m::io {
 uint32_t mempool_size(const PoolDemand &d, unsigned cache) {
     const uint64_t need = d.rx_descriptors + d.tx_descriptors +
                           uint64_t{d.lcores} * (cache + d.burst) +
-                          uint64_t{d.streams} * 3u * d.burst;
+                          uint64_t{d.streams} * 3u * d.burst + d.extra;
     uint64_t n = 2047;
     while (n < need)
         n = n * 2 + 1;
@@ -28,9 +28,9 @@ unsigned mempool_cache_for(uint32_t n, unsigned wanted) {
 }
 
 Mempool::Mempool(const std::string &name, uint32_t n, unsigned cache, uint32_t data_room,
-                 int socket)
+                 int socket, uint16_t priv)
     : socket_(socket), size_(n) {
-    pool_ = rte_pktmbuf_pool_create(name.c_str(), n, cache, 0, static_cast<uint16_t>(data_room),
+    pool_ = rte_pktmbuf_pool_create(name.c_str(), n, cache, priv, static_cast<uint16_t>(data_room),
                                     socket);
     if (!pool_)
         throw SetupError("cannot create mempool " + name + " (" + std::to_string(n) + " mbufs of " +

@@ -16,6 +16,7 @@ struct PoolDemand {
     unsigned lcores = 0;          // lcores drawing from it (each keeps a cache)
     unsigned streams = 0;         // rx queues (each has a burst array and a tx buffer)
     uint16_t burst = 32;
+    uint64_t extra = 0;  // held elsewhere: ring slots, a mode's held segments
 };
 
 // Mbufs for a pool: every descriptor full, every lcore cache full, every burst array
@@ -28,7 +29,9 @@ unsigned mempool_cache_for(uint32_t n, unsigned wanted = kPoolCache);
 // Owns one pktmbuf pool in hugepage memory on one NUMA socket.
 class Mempool {
   public:
-    Mempool(const std::string &name, uint32_t n, unsigned cache, uint32_t data_room, int socket);
+    // priv: bytes of private space per mbuf (rte_mbuf_to_priv), a multiple of 8.
+    Mempool(const std::string &name, uint32_t n, unsigned cache, uint32_t data_room, int socket,
+            uint16_t priv = 0);
     ~Mempool();
     Mempool(Mempool &&o) noexcept;
     Mempool &operator=(Mempool &&) = delete;

@@ -41,6 +41,16 @@ PortCaps query_port(uint16_t id) {
     c.max_txq = info.max_tx_queues;
     ret = rte_eth_macaddr_get(id, &c.mac);
     if (ret != 0) port_fail(id, "cannot read MAC address", ret);
+    uint16_t mtu = 0;
+    if (rte_eth_dev_get_mtu(id, &mtu) == 0 && mtu >= 576) c.mtu = mtu;
+    if (c.driver == "net_af_xdp") {
+        // XSK_RING_CONS__DEFAULT_NUM_DESCS: the fill and completion rings.
+        constexpr uint32_t kXskRing = 2048;
+        c.tx_frees_late = true;
+        c.held_per_rxq = kXskRing;
+        c.held_per_txq = kXskRing;
+        c.rx_setup_attaches_xdp = true;
+    }
     return c;
 }
 

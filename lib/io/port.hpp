@@ -11,7 +11,8 @@ struct rte_device;
 
 namespace c10m::io {
 
-// What a port can do, read before it is configured.
+// What a port can do, read before it is configured, and the quirks of its PMD that
+// the rest of c10m must allow for (decided here, once, from the driver).
 struct PortCaps {
     uint16_t id = 0;
     std::string name;
@@ -19,7 +20,19 @@ struct PortCaps {
     int socket = -1;
     uint16_t max_rxq = 1;
     uint16_t max_txq = 1;
+    uint16_t mtu = 1500;
     rte_ether_addr mac{};
+    // The PMD frees the mbufs it sent only when a later tx burst pulls its
+    // completion ring (net_af_xdp), so a quiet queue needs an empty burst.
+    bool tx_frees_late = false;
+    // Mbufs the PMD keeps beyond its descriptor counts: per rx queue (an AF_XDP fill
+    // ring) and per tx queue (an AF_XDP completion ring). Pools are sized for them,
+    // and the exit check allows what a PMD keeps after close.
+    uint32_t held_per_rxq = 0;
+    uint32_t held_per_txq = 0;
+    // Setting up an rx queue attaches an XDP program, which the interface may
+    // refuse (the reason is in the kernel's message on stderr).
+    bool rx_setup_attaches_xdp = false;
 };
 
 PortCaps query_port(uint16_t id);

@@ -41,13 +41,7 @@ std::string socket_name(int s) {
 
 }  // namespace
 
-Plan map_queues(const MapInput &in) {
-    Plan plan;
-    const size_t np = in.ports.size();
-    auto tx_index = [&](size_t pi) { return in.reply_on_rx_port ? pi : paired_index(pi, np); };
-    if (np == 0) throw UsageError("no ports to forward on");
-
-    // The polling lcores: the first --nb-cores workers; the main lcore when there is none.
+std::vector<LcoreInfo> forwarding_lcores(const MapInput &in) {
     std::vector<LcoreInfo> pollers = in.workers;
     if (in.nb_cores) {
         const size_t avail = std::max<size_t>(in.workers.size(), 1);
@@ -57,6 +51,18 @@ Plan map_queues(const MapInput &in) {
                              std::to_string(*in.nb_cores));
         if (!in.workers.empty()) pollers.resize(*in.nb_cores);
     }
+    if (pollers.empty()) pollers.push_back(in.main_lcore);
+    return pollers;
+}
+
+Plan map_queues(const MapInput &in) {
+    Plan plan;
+    const size_t np = in.ports.size();
+    auto tx_index = [&](size_t pi) { return in.reply_on_rx_port ? pi : paired_index(pi, np); };
+    if (np == 0) throw UsageError("no ports to forward on");
+
+    // The polling lcores: the first --nb-cores workers; the main lcore when there is none.
+    std::vector<LcoreInfo> pollers = forwarding_lcores(in);
 
     auto port_index = [&](uint16_t port) -> size_t {
         for (size_t i = 0; i < np; ++i)
@@ -120,7 +126,6 @@ Plan map_queues(const MapInput &in) {
         }
     } else {
         const uint16_t rxq = in.rxq.value_or(1);
-        if (pollers.empty()) pollers.push_back(in.main_lcore);
         std::map<int, size_t> rr;  // round-robin position per socket
         size_t rr_any = 0;
         for (size_t pi = 0; pi < np; ++pi) {
@@ -185,6 +190,139 @@ Plan map_queues(const MapInput &in) {
     std::sort(plan.lcores.begin(), plan.lcores.end(),
               [](auto &a, auto &b) { return a.lcore < b.lcore; });
     return plan;
+}
+
+PipelinePlan plan_pipeline(const MapInput &in, const PipelineInput &p) {
+    const auto fwd = forwarding_lcores(in);
+    if (fwd.size() < 2)
+        throw UsageError(
+            "--pipeline: expected at least 2 forwarding lcores (an rx lcore and a worker), got " +
+            std::to_string(fwd.size()) +
+            "; give the EAL more worker lcores, e.g. -l 0-2 or --lcores '0@0,1@0,2@1'");
+    if (p.rx_lcores == 0 || p.rx_lcores >= fwd.size())
+        throw UsageError("--rx-lcores: expected 1.." + std::to_string(fwd.size() - 1) + " (the " +
+                         std::to_string(fwd.size()) +
+                         " forwarding lcores less at least one worker), got " +
+                         std::to_string(p.rx_lcores));
+    if (p.ring_size < 2 || (p.ring_size & (p.ring_size - 1)) != 0)
+        throw UsageError("--ring-size: expected a power of two, got " +
+                         std::to_string(p.ring_size));
+    const std::vector<LcoreInfo> rx(fwd.begin(), fwd.begin() + p.rx_lcores);
+    const std::vector<LcoreInfo> workers(fwd.begin() + p.rx_lcores, fwd.end());
+    if (rx.size() > kMaxRxLcores)
+        throw UsageError("--rx-lcores: expected at most " + std::to_string(kMaxRxLcores) +
+                         ", got " + std::to_string(rx.size()));
+    if (workers.size() > kMaxWorkers)
+        throw UsageError("--pipeline: expected at most " + std::to_string(kMaxWorkers) +
+                         " workers, got " + std::to_string(workers.size()) +
+                         " (use --nb-cores or --rx-lcores)");
+    if (in.ports.size() > kMaxStreamsPerLcore)
+        throw UsageError("--pipeline: expected at most " + std::to_string(kMaxStreamsPerLcore) +
+                         " forwarding ports (a worker has a stream per port), got " +
+                         std::to_string(in.ports.size()) + " (use --portmask)");
+    auto is_rx = [&](unsigned id) {
+        return std::any_of(rx.begin(), rx.end(), [&](const LcoreInfo &l) { return l.id == id; });
+    };
+    for (const auto &e : in.queue_map)
+        if (!is_rx(e.lcore))
+            throw UsageError("--config: lcore " + std::to_string(e.lcore) +
+                             " is not an rx lcore; with --pipeline the first --rx-lcores " +
+                             std::to_string(rx.size()) + " forwarding lcores poll the rx queues");
+
+    PipelinePlan pp;
+    MapInput rin = in;
+    rin.workers = rx;
+    rin.nb_cores.reset();
+    rin.txq.reset();
+    rin.reply_on_rx_port = true;
+    pp.rx = map_queues(rin);
+    pp.warnings = pp.rx.warnings;
+    for (const auto &l : rx)
+        if (std::none_of(pp.rx.lcores.begin(), pp.rx.lcores.end(),
+                         [&](const LcorePlan &lp) { return lp.lcore == l.id; }))
+            pp.warnings.push_back("rx lcore " + std::to_string(l.id) +
+                                  " has no rx queue to poll (more --rx-lcores than queues)");
+
+    const size_t np = in.ports.size();
+    const size_t nw = workers.size();
+    // Tx queues: one per worker where the port has them (and --txq allows), else one
+    // per rx queue, written by the rx lcore polling that queue.
+    pp.own_tx_queues.assign(np, false);
+    for (size_t pi = 0; pi < np; ++pi) {
+        const PortInfo &port = in.ports[pi];
+        const bool own = port.max_txq >= nw && (!in.txq || *in.txq >= nw);
+        pp.own_tx_queues[pi] = own;
+        uint16_t n = own ? in.txq.value_or(static_cast<uint16_t>(nw)) : pp.rx.rxq[pi];
+        if (!own && in.txq) {
+            if (*in.txq > pp.rx.rxq[pi])
+                throw UsageError("--txq: expected at least " + std::to_string(nw) +
+                                 " (one per worker) or at most " + std::to_string(pp.rx.rxq[pi]) +
+                                 " (one per rx queue of port " + std::to_string(port.id) +
+                                 ", sent by its rx lcore), got " + std::to_string(*in.txq));
+            n = *in.txq;
+        }
+        if (n > port.max_txq)
+            throw UsageError("--txq: expected at most " + std::to_string(port.max_txq) + " (port " +
+                             std::to_string(port.id) + "'s limit), got " + std::to_string(n));
+        pp.rx.txq[pi] = n;
+    }
+
+    auto socket_of = [](const LcoreInfo &consumer, const LcoreInfo &producer) {
+        return consumer.socket != kSocketAny ? consumer.socket : producer.socket;
+    };
+    bool warned_cross = false;
+    auto note_cross = [&](const LcoreInfo &a, const LcoreInfo &b) {
+        if (warned_cross || a.socket == kSocketAny || b.socket == kSocketAny ||
+            a.socket == b.socket)
+            return;
+        warned_cross = true;
+        pp.warnings.push_back("lcore " + std::to_string(a.id) + " (socket " +
+                              std::to_string(a.socket) + ") and lcore " + std::to_string(b.id) +
+                              " (socket " + std::to_string(b.socket) +
+                              ") share a ring across sockets: expect lower performance");
+    };
+    auto lcore_info = [&](unsigned id) {
+        for (const auto &l : rx)
+            if (l.id == id) return l;
+        return LcoreInfo{id, kSocketAny};
+    };
+    // The lcore that polls rx queue q of port index pi (and so owns its tx queue q).
+    auto poller_of = [&](size_t pi, uint16_t q) -> unsigned {
+        for (const auto &lp : pp.rx.lcores)
+            for (const auto &s : lp.streams)
+                if (s.rx_port == in.ports[pi].id && s.rx_queue == q) return lp.lcore;
+        throw UsageError("internal: no lcore polls port " + std::to_string(in.ports[pi].id) +
+                         " queue " + std::to_string(q));
+    };
+
+    for (size_t wi = 0; wi < nw; ++wi) {
+        const LcoreInfo &w = workers[wi];
+        WorkerPlan wp{w.id, w.socket, {}, {}};
+        for (const auto &lp : pp.rx.lcores) {
+            const LcoreInfo r = lcore_info(lp.lcore);
+            note_cross(r, w);
+            wp.inputs.push_back(static_cast<int>(pp.rings.size()));
+            pp.rings.push_back({RingPlan::Kind::rx,
+                                "c10m_rx" + std::to_string(r.id) + "_w" + std::to_string(w.id),
+                                r.id, w.id, socket_of(w, r)});
+        }
+        for (size_t ti = 0; ti < np; ++ti) {
+            const uint16_t port = in.ports[ti].id;
+            if (pp.own_tx_queues[ti]) {
+                wp.tx.push_back({port, static_cast<uint16_t>(wi), -1});
+                continue;
+            }
+            const auto q = static_cast<uint16_t>(wi % pp.rx.txq[ti]);
+            const LcoreInfo owner = lcore_info(poller_of(ti, q));
+            note_cross(w, owner);
+            wp.tx.push_back({port, q, static_cast<int>(pp.rings.size())});
+            pp.rings.push_back({RingPlan::Kind::tx,
+                                "c10m_tx_w" + std::to_string(w.id) + "_p" + std::to_string(port),
+                                w.id, owner.id, socket_of(owner, w), port, q});
+        }
+        pp.workers.push_back(std::move(wp));
+    }
+    return pp;
 }
 
 }  // namespace c10m::pipeline

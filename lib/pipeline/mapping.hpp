@@ -10,6 +10,8 @@ namespace c10m::pipeline {
 
 inline constexpr int kSocketAny = -1;              // rte_eth_dev_socket_id() when unknown
 inline constexpr size_t kMaxStreamsPerLcore = 16;  // as l3fwd's MAX_RX_QUEUE_PER_LCORE
+inline constexpr size_t kMaxRxLcores = 16;         // pipeline: rx lcores
+inline constexpr size_t kMaxWorkers = 64;          // pipeline: workers
 
 struct LcoreInfo {
     unsigned id;
@@ -18,7 +20,8 @@ struct LcoreInfo {
 
 struct PortInfo {
     uint16_t id;
-    int socket;  // kSocketAny when the device does not say
+    int socket;               // kSocketAny when the device does not say
+    uint16_t max_txq = 1024;  // the device's limit
 };
 
 // One rx queue polled by one lcore, and where its packets leave.
@@ -70,5 +73,61 @@ struct MapInput {
 // Tx queue q of a port is written only by the lcore polling rx queue q of its paired
 // port, so no tx queue is shared. Throws UsageError naming the flag at fault.
 Plan map_queues(const MapInput &in);
+
+// The lcores that forward: the first --nb-cores worker lcores, or the main lcore
+// when the EAL gave no worker.
+std::vector<LcoreInfo> forwarding_lcores(const MapInput &in);
+
+// ---- pipeline mode: rx lcores -> rings -> workers -> tx
+
+struct PipelineInput {
+    unsigned rx_lcores = 1;     // --rx-lcores
+    unsigned ring_size = 1024;  // --ring-size
+};
+
+// One SP/SC ring: from an rx lcore to a worker (rx), or from a worker to the lcore
+// that owns a port's tx queue (tx). It lives on the consumer's socket.
+struct RingPlan {
+    enum class Kind { rx, tx } kind;
+    std::string name;
+    unsigned producer;  // lcore ids
+    unsigned consumer;
+    int socket;
+    uint16_t port = 0;  // tx: the port and queue it feeds
+    uint16_t queue = 0;
+    friend bool operator==(const RingPlan &, const RingPlan &) = default;
+};
+
+// Where a worker's packets for one port leave: its own tx queue, or a ring to the
+// rx lcore owning `queue`.
+struct WorkerTx {
+    uint16_t port;
+    uint16_t queue;
+    int ring = -1;  // index into PipelinePlan::rings, -1: the worker's own queue
+    friend bool operator==(const WorkerTx &, const WorkerTx &) = default;
+};
+
+struct WorkerPlan {
+    unsigned lcore;
+    int socket;
+    std::vector<int> inputs;   // rx rings it consumes, one per rx lcore
+    std::vector<WorkerTx> tx;  // per forwarding port (by index): where its packets for it go
+};
+
+struct PipelinePlan {
+    Plan rx;  // the rx lcores' queues; rxq and txq per port; Stream::tx_* unused
+    std::vector<WorkerPlan> workers;
+    std::vector<RingPlan> rings;
+    // Per forwarding port index: true when every worker has a tx queue of its own on
+    // it; false when workers hand packets to the lcore polling rx queue q of the
+    // port, which owns tx queue q.
+    std::vector<bool> own_tx_queues;
+    std::vector<std::string> warnings;
+};
+
+// Splits the forwarding lcores into the first p.rx_lcores, which poll the rx queues
+// (mapped as map_queues maps them, --config included), and workers, and plans the
+// rings between them. Throws UsageError naming the flag at fault.
+PipelinePlan plan_pipeline(const MapInput &in, const PipelineInput &p);
 
 }  // namespace c10m::pipeline

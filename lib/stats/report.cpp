@@ -47,6 +47,23 @@ uint64_t ev(const LcoreSample &l, Event e) {
 
 }  // namespace
 
+std::vector<StageSample> stages(const Sample &s) {
+    std::vector<StageSample> out;
+    for (const auto &l : s.lcores) {
+        StageSample *g = nullptr;
+        for (auto &o : out)
+            if (o.role == l.role) g = &o;
+        if (!g) {
+            out.push_back({l.role, 0, 0, 0});
+            g = &out.back();
+        }
+        g->lcores += 1;
+        g->pkts += l.pkts;
+        g->busy_cycles += l.busy_cycles;
+    }
+    return out;
+}
+
 uint64_t tcp_active(const Sample &s) {
     uint64_t opened = 0, ended = 0;
     for (const auto &l : s.lcores) {
@@ -74,7 +91,8 @@ std::string format_text(const Sample &cur, const Sample *prev) {
            << p.tx_errors << "\n";
     }
     for (const auto &l : cur.lcores) {
-        os << "  lcore " << l.lcore << ": pkts " << l.pkts << " cycles/pkt "
+        os << "  lcore " << l.lcore << (l.role == "forward" ? "" : " (" + l.role + ")") << ": pkts "
+           << l.pkts << " cycles/pkt "
            << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0,
                     1);
         for (size_t e = 0; e < kEvents; ++e)
@@ -83,6 +101,14 @@ std::string format_text(const Sample &cur, const Sample *prev) {
             if (l.drops[r]) os << " drop_" << kDropNames[r] << " " << l.drops[r];
         os << "\n";
     }
+    if (!cur.rings.empty())
+        for (const auto &st : stages(cur))
+            os << "  stage " << st.role << ": pkts " << st.pkts << " cycles/pkt "
+               << fixed(st.cycles_per_pkt(), 1) << "\n";
+    for (const auto &r : cur.rings)
+        os << "  ring " << r.name << " (lcore " << r.from << " -> " << r.to << ", " << r.size
+           << " slots): enqueued " << r.enqueued << " dequeued " << r.dequeued << " ring_full "
+           << r.ring_full << " high-water " << r.high_water << "\n";
     if (cur.tcp.on)
         os << "  tcp: active " << tcp_active(cur) << " of " << cur.tcp.max_flows
            << " flows; flow table " << cur.tcp.table_bytes << " bytes in hugepages, "
@@ -116,8 +142,9 @@ std::string format_json(const Sample &cur, const Sample *prev) {
     first = true;
     for (const auto &l : cur.lcores) {
         const LcoreSample *b = find_lcore(prev, l.lcore);
-        os << (first ? "" : ",") << "{\"lcore\":" << l.lcore << ",\"pkts\":" << l.pkts
-           << ",\"busy_cycles\":" << l.busy_cycles << ",\"cycles_per_pkt\":"
+        os << (first ? "" : ",") << "{\"lcore\":" << l.lcore << ",\"role\":\"" << l.role
+           << "\",\"pkts\":" << l.pkts << ",\"busy_cycles\":" << l.busy_cycles
+           << ",\"cycles_per_pkt\":"
            << fixed(l.pkts ? static_cast<double>(l.busy_cycles) / static_cast<double>(l.pkts) : 0.0,
                     2)
            << ",\"pps\":" << fixed(rate(l.pkts, b ? b->pkts : 0, dt), 1) << ",\"drops\":{";
@@ -138,6 +165,27 @@ std::string format_json(const Sample &cur, const Sample *prev) {
         first = false;
     }
     os << "]";
+    const auto st = stages(cur);
+    if (!cur.rings.empty()) {
+        os << ",\"stages\":{";
+        first = true;
+        for (const auto &g : st) {
+            os << (first ? "" : ",") << "\"" << g.role << "\":{\"lcores\":" << g.lcores
+               << ",\"pkts\":" << g.pkts << ",\"busy_cycles\":" << g.busy_cycles
+               << ",\"cycles_per_pkt\":" << fixed(g.cycles_per_pkt(), 2) << "}";
+            first = false;
+        }
+        os << "},\"rings\":[";
+        first = true;
+        for (const auto &r : cur.rings) {
+            os << (first ? "" : ",") << "{\"name\":\"" << json_escape(r.name)
+               << "\",\"from\":" << r.from << ",\"to\":" << r.to << ",\"size\":" << r.size
+               << ",\"enqueued\":" << r.enqueued << ",\"dequeued\":" << r.dequeued
+               << ",\"ring_full\":" << r.ring_full << ",\"high_water\":" << r.high_water << "}";
+            first = false;
+        }
+        os << "]";
+    }
     if (cur.tcp.on)
         os << ",\"tcp\":{\"active\":" << tcp_active(cur) << ",\"max_flows\":" << cur.tcp.max_flows
            << ",\"bytes_per_flow\":" << cur.tcp.bytes_per_flow

@@ -22,6 +22,8 @@ struct PortSample {
 
 struct LcoreSample {
     unsigned lcore = 0;
+    // "forward" (run to completion), or in pipeline mode "rx" or "worker"
+    std::string role = "forward";
     uint64_t pkts = 0;
     uint64_t busy_cycles = 0;
     std::array<uint64_t, kDropReasons> drops{};
@@ -45,6 +47,16 @@ struct TcpSample {
     uint64_t table_bytes = 0;     // all of it, over all lcores (hugepages)
 };
 
+// A pipeline ring between two lcores.
+struct RingSample {
+    std::string name;
+    unsigned from = 0, to = 0;  // producer and consumer lcores
+    uint64_t size = 0;          // slots it can hold
+    uint64_t enqueued = 0, dequeued = 0;
+    uint64_t ring_full = 0;   // refused (full), freed and counted
+    uint64_t high_water = 0;  // most it held at once
+};
+
 struct Sample {
     double t = 0;  // seconds since forwarding started
     bool final = false;
@@ -52,8 +64,20 @@ struct Sample {
     std::vector<PortSample> ports;
     std::vector<LcoreSample> lcores;
     std::vector<PoolSample> pools;
+    std::vector<RingSample> rings;
     TcpSample tcp;
 };
+
+// The lcores of one role added up: what a stage of the pipeline costs per packet.
+struct StageSample {
+    std::string role;
+    unsigned lcores = 0;
+    uint64_t pkts = 0, busy_cycles = 0;
+    double cycles_per_pkt() const {
+        return pkts ? static_cast<double>(busy_cycles) / static_cast<double>(pkts) : 0.0;
+    }
+};
+std::vector<StageSample> stages(const Sample &s);
 
 // Connections open now: opened minus every way of ending, over all lcores.
 uint64_t tcp_active(const Sample &s);

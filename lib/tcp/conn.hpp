@@ -74,7 +74,7 @@ struct Conn {
 };
 static_assert(sizeof(Conn) <= 128, "a connection record must stay within 128 bytes");
 
-// What c10m keeps with each segment it holds, in an mbuf dynamic field: an echo
+// What c10m keeps with each segment it holds, in the mbuf's private area: an echo
 // segment (queued to send, or sent and not yet acknowledged), or a segment of the
 // peer's that arrived out of order.
 struct SegMeta {

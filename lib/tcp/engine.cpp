@@ -1,15 +1,9 @@
 #include "tcp/engine.hpp"
 
-#include <rte_ethdev.h>
-#include <rte_malloc.h>
-#include <rte_mbuf_dyn.h>
-
 #include <algorithm>
+#include <cstring>
 #include <new>
-#include <string>
 
-#include "common/error.hpp"
-#include "io/eal.hpp"
 #include "tcp/seq.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
@@ -22,22 +16,35 @@ namespace {
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
 constexpr uint32_t kHdr = 14 + 20 + 20;  // Ethernet, IPv4 and TCP headers, no options
 
-int g_meta_offset = -1;
-
-int meta_offset() {
-    if (g_meta_offset >= 0) return g_meta_offset;
-    static const rte_mbuf_dynfield desc = {"c10m_tcp_segment", sizeof(SegMeta), alignof(SegMeta),
-                                           0};
-    const int off = rte_mbuf_dynfield_register(&desc);
-    if (off < 0) throw SetupError("cannot register the TCP mbuf field: " + io::rte_error_text());
-    g_meta_offset = off;
-    return off;
+constexpr size_t kLine = 64;
+constexpr size_t align_up(size_t x) noexcept {
+    return (x + kLine - 1) & ~(kLine - 1);
 }
+
+// Where each part of an engine's memory starts, and how much there is in all.
+struct Layout {
+    uint32_t flows;
+    size_t records, slots, free_list, wheel, ooo, ooo_free, total;
+    explicit Layout(const Settings &s) noexcept {
+        flows = std::max<uint32_t>(s.max_flows, 1);
+        records = 0;
+        slots = records + align_up(sizeof(Conn) * flows);
+        free_list = slots + align_up(sizeof(FlowSlot) * flow_slots_for(flows));
+        wheel = free_list + align_up(sizeof(uint32_t) * flows);
+        ooo = wheel + align_up(sizeof(TimerWheel<kTimerSlots>));
+        ooo_free = ooo + align_up(sizeof(OooSlotBytes) * kOooSlots);
+        total = ooo_free + align_up(sizeof(uint16_t) * kOooSlots);
+    }
+    struct OooSlotBytes {
+        void *head;
+        uint32_t count;
+    };
+};
 
 // Ethernet, IPv4 and TCP headers at f for a segment from us (ph) to the peer of c
 // (or of key/rmac), with `opt_len` bytes of options already at f + 54 and plen
 // payload bytes after them whose sum_native is psum.
-void write_headers(uint8_t *f, const host::PortHost &ph, const uint8_t *rmac, uint32_t raddr,
+void write_headers(uint8_t *f, const net::PortHost &ph, const uint8_t *rmac, uint32_t raddr,
                    uint16_t rport, uint16_t lport, uint32_t seq, uint32_t ack, uint8_t flags,
                    uint16_t wnd, uint32_t opt_len, uint32_t plen, uint64_t psum) noexcept {
     std::memcpy(f, rmac, 6);
@@ -45,7 +52,7 @@ void write_headers(uint8_t *f, const host::PortHost &ph, const uint8_t *rmac, ui
     wire::store16(f + 12, 0x0800);
     uint8_t *ip = f + 14;
     const uint32_t tcp_len = 20 + opt_len + plen;
-    wire::write_ipv4(ip, static_cast<uint16_t>(20 + tcp_len), 6, ph.ip, raddr, host::kReplyTtl,
+    wire::write_ipv4(ip, static_cast<uint16_t>(20 + tcp_len), 6, ph.ip, raddr, net::kReplyTtl,
                      0x4000 /* DF */);
     uint8_t *th = ip + 20;
     wire::store16(th, lport);
@@ -83,12 +90,12 @@ struct Engine::Seg {
     bool timestamps = false;
 };
 
-SegMeta &Engine::meta(rte_mbuf *m) noexcept {
-    return *RTE_MBUF_DYNFIELD(m, g_meta_offset, SegMeta *);
+size_t Engine::memory_bytes(const Settings &s) noexcept {
+    return Layout(s).total;
 }
 
-Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz, uint64_t now_tsc,
-               stats::LcoreCounters *counters)
+Engine::Engine(const Settings &s, void *mem, rte_mempool *pool, uint64_t tsc_hz,
+               uint64_t now_tsc) noexcept
     : cookies_(s.cookie_key),
       base_tsc_(now_tsc),
       tsc_hz_(tsc_hz),
@@ -99,39 +106,20 @@ Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz
       idle_ms_(s.idle_ms),
       mss_limit_(s.mss_limit),
       our_ws_(window_shift(s.window)),
-      pool_(pool),
-      counters_(counters) {
-    meta_offset();
+      pool_(pool) {
+    static_assert(sizeof(Layout::OooSlotBytes) == sizeof(OooSlot));
     for (uint16_t p : s.ports)
         ports_.add(p);
-    const uint32_t n = std::max<uint32_t>(s.max_flows, 1);
-    const size_t slots = flow_slots_for(n);
-    const size_t rec_bytes = sizeof(Conn) * n;
-    const size_t slot_bytes = sizeof(FlowSlot) * slots;
-    const size_t free_bytes = sizeof(uint32_t) * n;
-    const size_t wheel_bytes = sizeof(TimerWheel<kTimerSlots>);
-    const size_t ooo_bytes = sizeof(OooSlot) * kOooSlots + sizeof(uint16_t) * kOooSlots;
-    const size_t total =
-        rec_bytes + slot_bytes + free_bytes + wheel_bytes + ooo_bytes + 6 * RTE_CACHE_LINE_SIZE;
-    mem_ = rte_zmalloc_socket("c10m_tcp_flows", total, RTE_CACHE_LINE_SIZE, socket);
-    if (!mem_)
-        throw SetupError("cannot allocate the TCP flow table (" + std::to_string(n) + " flows, " +
-                         std::to_string(total >> 20) + " MB on socket " + std::to_string(socket) +
-                         "): reserve more hugepages (hugepages/setup) or lower --max-flows");
-    table_bytes_ = rec_bytes + slot_bytes + free_bytes;
-    auto *base = static_cast<uint8_t *>(mem_);
-    auto align = [](size_t x) {
-        return (x + RTE_CACHE_LINE_SIZE - 1) & ~size_t{RTE_CACHE_LINE_SIZE - 1};
-    };
-    auto *records = reinterpret_cast<Conn *>(base);
-    auto *slot_mem = reinterpret_cast<FlowSlot *>(base + align(rec_bytes));
-    auto *free_mem = reinterpret_cast<uint32_t *>(base + align(rec_bytes) + align(slot_bytes));
-    void *wheel_mem = base + align(rec_bytes) + align(slot_bytes) + align(free_bytes);
-    table_ = FlowTable<Conn>(records, slot_mem, free_mem, n, static_cast<uint32_t>(s.hash_seed));
-    wheel_ = new (wheel_mem) TimerWheel<kTimerSlots>(0);
-    auto *ooo_mem = static_cast<uint8_t *>(wheel_mem) + align(wheel_bytes);
-    ooo_ = reinterpret_cast<OooSlot *>(ooo_mem);
-    ooo_free_ = reinterpret_cast<uint16_t *>(ooo_mem + align(sizeof(OooSlot) * kOooSlots));
+    const Layout l(s);
+    auto *base = static_cast<uint8_t *>(mem);
+    table_bytes_ = l.wheel;  // records, hash slots and free list
+    table_ = FlowTable<Conn>(reinterpret_cast<Conn *>(base + l.records),
+                             reinterpret_cast<FlowSlot *>(base + l.slots),
+                             reinterpret_cast<uint32_t *>(base + l.free_list), l.flows,
+                             static_cast<uint32_t>(s.hash_seed));
+    wheel_ = new (base + l.wheel) TimerWheel<kTimerSlots>(0);
+    ooo_ = reinterpret_cast<OooSlot *>(base + l.ooo);
+    ooo_free_ = reinterpret_cast<uint16_t *>(base + l.ooo_free);
     for (uint32_t i = 0; i < kOooSlots; ++i)
         ooo_free_[i] = static_cast<uint16_t>(kOooSlots - 1 - i);
     ooo_nfree_ = kOooSlots;
@@ -141,21 +129,12 @@ Engine::Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz
 
 Engine::~Engine() {
     release_all();
-    for (uint8_t i = 0; i < nb_streams_; ++i) {
-        Stream &st = streams_[i];
-        rte_pktmbuf_free_bulk(st.out, st.n);
-        st.n = 0;
-    }
     if (wheel_) wheel_->~TimerWheel();
-    rte_free(mem_);
 }
 
-uint8_t Engine::add_stream(uint16_t port, uint16_t queue, const host::PortHost *host) {
-    if (nb_streams_ >= std::size(streams_)) throw SetupError("internal: too many TCP streams");
-    Stream &st = streams_[nb_streams_];
-    st.port = port;
-    st.queue = queue;
-    st.host = host;
+int Engine::add_stream(net::TxSink *out, const net::PortHost *host) noexcept {
+    if (nb_streams_ >= kMaxStreams) return -1;
+    streams_[nb_streams_] = {out, host};
     return nb_streams_++;
 }
 
@@ -176,30 +155,10 @@ void Engine::set_time(uint64_t now) noexcept {
 
 // ---------------------------------------------------------------- output
 
-void Engine::flush_stream(Stream &st) noexcept {
-    if (st.n == 0) return;
-    sent_ = true;
-    const uint16_t sent = rte_eth_tx_burst(st.port, st.queue, st.out, st.n);
-    if (sent < st.n) [[unlikely]] {
-        // Our own references stay: held segments go again on their next timeout.
-        rte_pktmbuf_free_bulk(&st.out[sent], st.n - sent);
-        if (counters_) counters_->tx_full[st.port].add(st.n - sent);
-    }
-    st.n = 0;
-}
-
-void Engine::flush_all() noexcept {
-    for (uint8_t i = 0; i < nb_streams_; ++i)
-        flush_stream(streams_[i]);
-    queued_ = false;
-}
-
 void Engine::push(uint8_t stream, rte_mbuf *m) noexcept {
-    Stream &st = streams_[stream];
-    m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
-    st.out[st.n++] = m;
-    queued_ = true;
-    if (st.n == kOutBurst) flush_stream(st);
+    net::clear_rx_flags(m);
+    pushed_ = true;
+    streams_[stream].out->push(m);
 }
 
 rte_mbuf *Engine::alloc_control(stats::Tally &t) noexcept {
@@ -264,9 +223,11 @@ void Engine::send_control(Conn &c, rte_mbuf *m, uint32_t seq, uint8_t flags, sta
 // port has let go of its previous transmission; false when it has not.
 bool Engine::transmit(Conn &c, rte_mbuf *seg, stats::Tally &t) noexcept {
     if (rte_mbuf_refcnt_read(seg) != 1) {
-        Stream &st = streams_[c.key.stream];
-        flush_stream(st);
-        rte_eth_tx_done_cleanup(st.port, st.queue, 0);
+        // Its last transmission is still in the tx buffer or the device: send what
+        // is buffered and ask the device to let go of what it has sent.
+        net::TxSink &out = *streams_[c.key.stream].out;
+        out.send();
+        out.reclaim();
         if (rte_mbuf_refcnt_read(seg) != 1) return false;
     }
     const SegMeta &sm = meta(seg);
@@ -434,7 +395,7 @@ void Engine::rtt_sample(Conn &c, uint32_t r) noexcept {
 
 // ---------------------------------------------------------------- input
 
-void Engine::input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, host::Csum l4csum, uint64_t now,
+void Engine::input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, net::Csum l4csum, uint64_t now,
                    stats::Tally &t) noexcept {
     using stats::Drop;
     set_time(now);
@@ -450,8 +411,8 @@ void Engine::input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, host::Csum l4
     const uint32_t tlen = ip_total - 20;
     const uint32_t doff = static_cast<uint32_t>(th[12] >> 4) * 4;
     if (doff < 20 || doff > tlen) return drop(Drop::tcp_bad_offset);
-    if (l4csum == host::Csum::bad) return drop(Drop::tcp_bad_checksum);
-    if (l4csum != host::Csum::good &&
+    if (l4csum == net::Csum::bad) return drop(Drop::tcp_bad_checksum);
+    if (l4csum != net::Csum::good &&
         !wire::checksum_ok_native(wire::sum_native(
             th, tlen, wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(tlen)))))
         return drop(Drop::tcp_bad_checksum);
@@ -506,7 +467,7 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
                      stats::Tally &t) noexcept {
     using stats::Drop;
     using stats::Event;
-    const host::PortHost &ph = *streams_[s.stream].host;
+    const net::PortHost &ph = *streams_[s.stream].host;
     const uint32_t seg_len = s.plen + ((s.flags & kSyn) ? 1 : 0) + ((s.flags & kFin) ? 1 : 0);
     uint8_t rmac[6];
     std::memcpy(rmac, s.frame + 6, 6);

@@ -14,13 +14,22 @@
 //
 // Everything here runs on its lcore only: no locks, no allocation after start but
 // mbufs from the lcore's pool (for ACKs, FINs and RSTs that have no segment to ride).
+// The engine does no I/O and needs no EAL: segments come in through input(), time
+// is passed in, and what it sends goes into each stream's net::TxSink, which the
+// caller owns and flushes. Its memory is the caller's too (hugepages in the app,
+// the heap in tests).
 #include <rte_mbuf.h>
 
+#include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
-#include "host/echo.hpp"
-#include "host/ratelimit.hpp"
+#include "net/port_host.hpp"
+#include "net/port_set.hpp"
+#include "net/rx_csum.hpp"
+#include "net/token_bucket.hpp"
+#include "net/tx_sink.hpp"
 #include "stats/counters.hpp"
 #include "tcp/conn.hpp"
 #include "tcp/syncookie.hpp"
@@ -44,7 +53,7 @@ inline constexpr uint16_t kRtoMaxMs = 60000;
 inline constexpr uint16_t kRtoInitialMs = 1000;
 inline constexpr uint8_t kMaxRetries = 8;  // timeouts in a row before a RST
 inline constexpr uint32_t kTimerSlots = 4096;
-inline constexpr uint16_t kOutBurst = 64;
+inline constexpr uint8_t kMaxStreams = 16;
 // Out-of-order segments: kept (rather than dropped) while the hole before them is
 // open, up to kOooPerConn per connection, in one of kOooSlots per-lcore slots (a
 // connection takes a slot only while it has a hole).
@@ -53,6 +62,12 @@ inline constexpr uint16_t kOooPerConn = 64;
 
 // Memory per connection: the record, two hash slots and a free-list entry.
 inline constexpr size_t kBytesPerFlow = sizeof(Conn) + 2 * sizeof(FlowSlot) + sizeof(uint32_t);
+
+// Mbufs the engine holds carry a SegMeta in their private area (rte_mbuf_to_priv):
+// pools feeding an engine need at least this much private space per mbuf. A whole
+// cache line keeps the packet data cache-aligned behind it.
+inline constexpr uint16_t kMbufPrivBytes = 64;
+static_assert(sizeof(SegMeta) <= kMbufPrivBytes);
 
 // The smallest shift that brings `window` into 16 bits (RFC 7323).
 constexpr uint8_t window_shift(uint32_t window) noexcept {
@@ -64,43 +79,42 @@ constexpr uint8_t window_shift(uint32_t window) noexcept {
 
 class Engine {
   public:
-    // Memory for max_flows records in hugepages on `socket` (throws SetupError when
-    // there is not enough). Needs the EAL (mbuf dynamic field, rte_zmalloc).
-    Engine(const Settings &s, rte_mempool *pool, int socket, uint64_t tsc_hz, uint64_t now_tsc,
-           stats::LcoreCounters *counters);
+    // Bytes of zeroed memory, cache-line aligned, that an engine with these settings
+    // needs (flow table, timer wheel, out-of-order slots).
+    static size_t memory_bytes(const Settings &s) noexcept;
+
+    // mem: memory_bytes(s) zeroed bytes, cache-line aligned, owned by the caller and
+    // kept until the engine is gone. pool: where ACKs, FINs and RSTs come from; its
+    // mbufs need kMbufPrivBytes of private space.
+    Engine(const Settings &s, void *mem, rte_mempool *pool, uint64_t tsc_hz,
+           uint64_t now_tsc) noexcept;
     ~Engine();
     Engine(const Engine &) = delete;
     Engine &operator=(const Engine &) = delete;
 
-    // Registers a stream (an rx queue and the tx queue its replies go to); returns
-    // its index for input().
-    uint8_t add_stream(uint16_t port, uint16_t queue, const host::PortHost *host);
+    // Registers a stream (a port's identity and the tx buffer its segments leave
+    // by); returns its index for input(), or -1 past kMaxStreams.
+    int add_stream(net::TxSink *out, const net::PortHost *host) noexcept;
+
+    // Lowers the MSS this engine offers and accepts to what a port carries.
+    void limit_mss(uint16_t mss) noexcept { mss_limit_ = std::min(mss_limit_, mss); }
 
     // A TCP segment to our address on `stream`: m holds a frame whose Ethernet and
     // IPv4 headers (20 bytes, no fragment) have been validated, ip_total is the IPv4
     // total length. Takes ownership of m.
-    void input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, host::Csum l4csum, uint64_t now,
+    void input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, net::Csum l4csum, uint64_t now,
                stats::Tally &t) noexcept;
 
-    // Fires the timers that are due. The poll loop calls this and flush() on every
-    // iteration, TCP traffic or not: until the next millisecond it is one inline
-    // compare, and flush() with nothing queued is one inline test.
-    void run_timers(uint64_t now, stats::Tally &t) noexcept {
+    // Fires the timers that are due. The poll loop calls this on every iteration,
+    // TCP traffic or not: until the next millisecond it is one inline compare.
+    // True when segments were pushed to a stream since the last call, so that the
+    // loop sends them at once rather than at its drain deadline.
+    bool run_timers(uint64_t now, stats::Tally &t) noexcept {
         if (now >= next_tick_tsc_) [[unlikely]]
             tick(now, t);
-    }
-
-    // Sends what input() and run_timers() produced.
-    void flush() noexcept {
-        if (queued_) flush_all();
-    }
-
-    // True when a segment went out since the last call (the loop's idle reclaim of
-    // transmitted mbufs, pipeline::reclaim_when_idle).
-    bool take_sent() noexcept {
-        const bool s = sent_;
-        sent_ = false;
-        return s;
+        const bool p = pushed_;
+        pushed_ = false;
+        return p;
     }
 
     // Resets nothing, sends nothing: lets go of every connection and the mbufs it
@@ -114,14 +128,15 @@ class Engine {
     // For tests: the record of a connection, or nullptr.
     const Conn *find(uint8_t stream, uint32_t raddr, uint16_t rport, uint16_t lport) const noexcept;
     uint32_t tick() const noexcept { return tick_; }
-    static SegMeta &meta(rte_mbuf *m) noexcept;
+    uint32_t held() const noexcept { return held_; }
+    static SegMeta &meta(rte_mbuf *m) noexcept {
+        return *static_cast<SegMeta *>(rte_mbuf_to_priv(m));
+    }
 
   private:
     struct Stream {
-        uint16_t port = 0, queue = 0;
-        const host::PortHost *host = nullptr;
-        uint16_t n = 0;
-        rte_mbuf *out[kOutBurst];
+        net::TxSink *out = nullptr;
+        const net::PortHost *host = nullptr;
     };
     struct Seg;
 
@@ -141,8 +156,6 @@ class Engine {
     uint32_t rcv_window(const Conn &c) const noexcept;
     uint16_t advertise(Conn &c, bool dup) const noexcept;
     void push(uint8_t stream, rte_mbuf *m) noexcept;
-    void flush_stream(Stream &st) noexcept;
-    void flush_all() noexcept;
     void tick(uint64_t now, stats::Tally &t) noexcept;
     rte_mbuf *alloc_control(stats::Tally &t) noexcept;
 
@@ -162,13 +175,12 @@ class Engine {
     // Hot state first.
     FlowTable<Conn> table_;
     TimerWheel<kTimerSlots> *wheel_ = nullptr;
-    host::UdpPorts ports_;  // the same bitset type: one bit per TCP port served
+    net::PortSet ports_;  // TCP ports served
     SynCookies cookies_;
     uint64_t now_tsc_ = 0;
     uint64_t base_tsc_ = 0;
     uint64_t next_tick_tsc_ = 0;  // run_timers has nothing to do before this
-    bool queued_ = false;         // a stream may hold segments to send (push)
-    bool sent_ = false;           // a burst went out since take_sent()
+    bool pushed_ = false;         // a segment went to a stream since run_timers
     uint64_t tsc_hz_ = 1;
     uint64_t tsc_per_ms_ = 1;
     uint64_t tsc_per_us_ = 1;
@@ -181,15 +193,13 @@ class Engine {
     uint16_t mss_limit_ = 0;
     uint8_t our_ws_ = 0;
     uint8_t nb_streams_ = 0;
-    host::TokenBucket rst_limit_;
-    host::TokenBucket challenge_limit_;
+    net::TokenBucket rst_limit_;
+    net::TokenBucket challenge_limit_;
     rte_mempool *pool_ = nullptr;
-    stats::LcoreCounters *counters_ = nullptr;
-    Stream streams_[16];
+    Stream streams_[kMaxStreams];
     OooSlot *ooo_ = nullptr;
     uint16_t *ooo_free_ = nullptr;
     uint32_t ooo_nfree_ = 0;
-    void *mem_ = nullptr;
     size_t table_bytes_ = 0;
 };
 

@@ -13,6 +13,9 @@ inline uint16_t load16(const uint8_t *p) noexcept {
 inline uint32_t load32(const uint8_t *p) noexcept {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
+inline uint64_t load64(const uint8_t *p) noexcept {
+    return uint64_t{load32(p)} << 32 | load32(p + 4);
+}
 inline void store16(uint8_t *p, uint16_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);

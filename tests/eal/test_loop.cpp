@@ -6,13 +6,14 @@
 #include <rte_malloc.h>
 #include <rte_ring.h>
 
+#include <functional>
 #include <memory>
 
 #include "eal/test_util.hpp"
 #include "fwd/io.hpp"
 #include "fwd/macswap.hpp"
 #include "io/port.hpp"
-#include "pipeline/lcore.hpp"
+#include "pipeline/loop.hpp"
 
 using namespace c10m;
 using c10m::test::bytes_of;
@@ -61,25 +62,43 @@ class RingPorts : public ::testing::Test {
         pb->setup_tx_queue(0, SOCKET_ID_ANY);
         pa->start();
         pb->start();
-        void *mem = rte_zmalloc("ctx", sizeof(pipeline::LcoreContext), RTE_CACHE_LINE_SIZE);
-        ctx = new (mem) pipeline::LcoreContext();
-        ctx->burst = 32;
-        ctx->drain_tsc = 0;
-        ctx->nb_streams = 2;
-        ctx->streams[0].rx_port = port_a;
-        ctx->streams[0].rx_queue = 0;
-        ctx->streams[0].tx.port = port_b;
-        ctx->streams[1].rx_port = port_b;
-        ctx->streams[1].rx_queue = 0;
-        ctx->streams[1].tx.port = port_a;
+    }
+    // A context for Mode polling both ports, each forwarding to the other, as the
+    // runner builds it.
+    template <class Mode>
+    pipeline::LcoreContext<Mode> &context() {
+        destroy_context();
+        using Ctx = pipeline::LcoreContext<Mode>;
+        void *mem = rte_zmalloc("ctx", sizeof(Ctx), RTE_CACHE_LINE_SIZE);
+        auto *c = new (mem) Ctx();
+        c->burst = 32;
+        c->drain_tsc = drain_tsc;
+        c->nb_streams = 2;
+        const uint16_t rx[2] = {port_a, port_b}, tx[2] = {port_b, port_a};
+        for (int i = 0; i < 2; ++i) {
+            c->streams[i].rx_port = rx[i];
+            c->streams[i].rx_queue = 0;
+            c->streams[i].tx.port = tx[i];
+            c->streams[i].tx.counters = &c->counters;
+        }
+        counters = &c->counters;
+        drain_ptr = &c->drain_tsc;
+        destroy = [c] {
+            c->~Ctx();
+            rte_free(c);
+        };
+        return *c;
+    }
+    void destroy_context() {
+        if (destroy) destroy();
+        destroy = nullptr;
     }
     void TearDown() override {
         drain(out_a);
         drain(out_b);
         pa.reset();
         pb.reset();
-        ctx->~LcoreContext();
-        rte_free(ctx);
+        destroy_context();
         rte_ring_free(in_a);
         rte_ring_free(out_a);
         rte_ring_free(in_b);
@@ -103,19 +122,25 @@ class RingPorts : public ::testing::Test {
         for (auto *m : take(r))
             rte_pktmbuf_free(m);
     }
+    template <class Mode, class Duties = StopAfter>
+    void run(Duties duties) {
+        pipeline::g_stop = false;
+        pipeline::poll_loop<Mode>(context<Mode>(), duties);
+        pipeline::g_stop = false;
+    }
     template <class Mode>
     void run(int iterations) {
-        pipeline::g_stop = false;
-        StopAfter stop{iterations};
-        pipeline::poll_loop<Mode>(*ctx, stop);
-        pipeline::g_stop = false;
+        run<Mode>(StopAfter{iterations});
     }
 
     TestPool pool{4095};
     rte_ring *in_a = nullptr, *out_a = nullptr, *in_b = nullptr, *out_b = nullptr;
     uint16_t port_a = 0, port_b = 0;
     std::unique_ptr<io::Port> pa, pb;
-    pipeline::LcoreContext *ctx = nullptr;
+    uint64_t drain_tsc = 0;
+    stats::LcoreCounters *counters = nullptr;
+    uint64_t *drain_ptr = nullptr;
+    std::function<void()> destroy;
 };
 
 }  // namespace
@@ -133,8 +158,8 @@ TEST_F(RingPorts, ForwardsBothDirectionsToThePairedPort) {
     for (int i = 0; i < 6; ++i)
         std::swap(want[i], want[i + 6]);
     EXPECT_EQ(bytes_of(got_b[0]), want);
-    EXPECT_EQ(ctx->counters.pkts.get(), 17u);
-    EXPECT_GT(ctx->counters.busy_cycles.get(), 0u);
+    EXPECT_EQ(counters->pkts.get(), 17u);
+    EXPECT_GT(counters->busy_cycles.get(), 0u);
     for (auto *m : got_a)
         rte_pktmbuf_free(m);
     for (auto *m : got_b)
@@ -147,24 +172,23 @@ TEST_F(RingPorts, ForwardsBothDirectionsToThePairedPort) {
 struct WatchDrain {
     static constexpr bool kActive = true;
     rte_ring *out;
-    pipeline::LcoreContext *ctx;
-    std::vector<unsigned> seen;
+    uint64_t **drain_tsc;
+    std::vector<unsigned> *seen;
     bool due(uint64_t) const noexcept { return true; }
     void run(uint64_t) noexcept {
-        seen.push_back(rte_ring_count(out));
-        if (seen.size() == 2) ctx->drain_tsc = 0;
-        if (seen.size() == 4) pipeline::request_stop();
+        seen->push_back(rte_ring_count(out));
+        if (seen->size() == 2) **drain_tsc = 0;
+        if (seen->size() == 4) pipeline::request_stop();
     }
 };
 
 TEST_F(RingPorts, PartialBurstWaitsForTheDrainDeadline) {
-    ctx->drain_tsc = UINT64_MAX / 2;
+    drain_tsc = UINT64_MAX / 2;
     inject(in_a, 5);
-    WatchDrain w{out_b, ctx, {}};
-    pipeline::poll_loop<fwd::Io>(*ctx, w);
-    pipeline::g_stop = false;
+    std::vector<unsigned> seen;
+    run<fwd::Io>(WatchDrain{out_b, &drain_ptr, &seen});
     // Buffered for two iterations; sent at the first drain once the deadline passed.
-    EXPECT_EQ(w.seen, (std::vector<unsigned>{0, 0, 5, 5}));
+    EXPECT_EQ(seen, (std::vector<unsigned>{0, 0, 5, 5}));
     drain(out_b);
 }
 
@@ -173,16 +197,13 @@ TEST_F(RingPorts, PartialBurstWaitsForTheDrainDeadline) {
 struct IoShortBursts : fwd::Io {
     static constexpr bool kSendShortBursts = true;
 };
-static_assert(!pipeline::sends_short_bursts<fwd::Io>());
-static_assert(pipeline::sends_short_bursts<IoShortBursts>());
+static_assert(!fwd::Io::kSendShortBursts);
+static_assert(IoShortBursts::kSendShortBursts);
 
 TEST_F(RingPorts, ShortBurstOfAnAnsweringModeIsSentAtOnce) {
-    ctx->drain_tsc = UINT64_MAX / 2;
+    drain_tsc = UINT64_MAX / 2;
     inject(in_a, 5);
-    pipeline::g_stop = false;
-    StopAfter stop{1};
-    pipeline::poll_loop<IoShortBursts>(*ctx, stop);
-    pipeline::g_stop = false;
+    run<IoShortBursts>(1);
     auto got = take(out_b);
     EXPECT_EQ(got.size(), 5u);
     for (auto *m : got)
@@ -190,13 +211,10 @@ TEST_F(RingPorts, ShortBurstOfAnAnsweringModeIsSentAtOnce) {
 }
 
 TEST_F(RingPorts, FullBurstIsSentWithoutWaiting) {
-    ctx->drain_tsc = UINT64_MAX / 2;
+    drain_tsc = UINT64_MAX / 2;
     inject(in_a, 32);
     // One iteration: the full burst goes out inside the loop, before any drain.
-    pipeline::g_stop = false;
-    StopAfter stop{1};
-    pipeline::poll_loop<fwd::Io>(*ctx, stop);
-    pipeline::g_stop = false;
+    run<fwd::Io>(1);
     auto got = take(out_b);
     EXPECT_EQ(got.size(), 32u);
     for (auto *m : got)
@@ -209,8 +227,8 @@ TEST_F(RingPorts, TxQueueFullIsCountedAndFreed) {
     run<fwd::Io>(10);
     auto got = take(out_b);
     EXPECT_EQ(got.size(), 63u);
-    EXPECT_EQ(ctx->counters.tx_full[port_b].get(), 200u - 63u);
-    EXPECT_EQ(ctx->counters.pkts.get(), 200u);
+    EXPECT_EQ(counters->tx_full[port_b].get(), 200u - 63u);
+    EXPECT_EQ(counters->pkts.get(), 200u);
     for (auto *m : got)
         rte_pktmbuf_free(m);
     EXPECT_EQ(pool.in_use(), base);
@@ -222,7 +240,7 @@ TEST_F(RingPorts, RuntsDroppedByReasonAndNotLeaked) {
         ASSERT_EQ(rte_ring_enqueue(in_a, pool.frame({1, 2, 3, 4})), 0);
     inject(in_a, 3);
     run<fwd::MacSwap>(3);
-    EXPECT_EQ(ctx->counters.drops[static_cast<size_t>(stats::Drop::runt)].get(), 4u);
+    EXPECT_EQ(counters->drops[static_cast<size_t>(stats::Drop::runt)].get(), 4u);
     auto got = take(out_b);
     EXPECT_EQ(got.size(), 3u);
     for (auto *m : got)

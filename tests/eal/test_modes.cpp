@@ -13,11 +13,39 @@ using c10m::test::TestPool;
 
 namespace {
 
-fwd::FwdParams params() {
-    fwd::FwdParams p{};
-    p.tx_src = rte_ether_addr{{0xaa, 0xbb, 0xcc, 0x00, 0x00, 0x01}};
-    p.peer = rte_ether_addr{{0x02, 0, 0, 0, 0, 0x07}};
-    return p;
+fwd::Mac::Stream mac_stream() {
+    fwd::Mac::Stream s{};
+    s.tx_src = rte_ether_addr{{0xaa, 0xbb, 0xcc, 0x00, 0x00, 0x01}};
+    s.peer = rte_ether_addr{{0x02, 0, 0, 0, 0, 0x07}};
+    return s;
+}
+
+// Runs a mode's handler as the loop does: the packets sit in a tx buffer, the
+// handler keeps those to send at its front. Returns how many it kept, in pkts.
+template <class Mode>
+uint16_t run_handler(typename Mode::Lcore &l, typename Mode::Stream &st, rte_mbuf **pkts,
+                     uint16_t n, stats::Tally &t, uint64_t now = 0) {
+    static net::TxSink tx;
+    tx.count = 0;
+    tx.burst = net::kMaxBurst;
+    tx.send_fn = [](net::TxSink &) noexcept { ADD_FAILURE() << "no burst should gather"; };
+    std::copy(pkts, pkts + n, tx.pkts);
+    Mode::handle(l, st, tx.pkts, n, tx, now, t);
+    std::copy(tx.pkts, tx.pkts + tx.count, pkts);
+    return tx.count;
+}
+
+template <class Mode>
+uint16_t run_handler(rte_mbuf **pkts, uint16_t n, stats::Tally &t) {
+    typename Mode::Lcore l{};
+    typename Mode::Stream st{};
+    return run_handler<Mode>(l, st, pkts, n, t);
+}
+
+uint16_t run_mac(rte_mbuf **pkts, uint16_t n, stats::Tally &t) {
+    fwd::Mac::Lcore l{};
+    auto st = mac_stream();
+    return run_handler<fwd::Mac>(l, st, pkts, n, t);
 }
 
 void free_all(rte_mbuf **pkts, uint16_t n) {
@@ -31,7 +59,7 @@ TEST(Modes, IoLeavesEveryByte) {
     rte_mbuf *pkts[3] = {pool.frame(test_frame(46)), pool.frame(test_frame(0)),
                          pool.frame({0x01, 0x02})};
     stats::Tally d;
-    EXPECT_EQ(fwd::Io::handle(pkts, 3, params(), 0, d), 3);
+    EXPECT_EQ(run_handler<fwd::Io>(pkts, 3, d), 3);
     EXPECT_EQ(bytes_of(pkts[0]), test_frame(46));
     EXPECT_EQ(bytes_of(pkts[2]), (std::vector<uint8_t>{0x01, 0x02}));  // io never reads the data
     EXPECT_EQ(d.drop[0], 0);
@@ -42,7 +70,7 @@ TEST(Modes, MacSetsSourceToTxPortAndDestinationToPeer) {
     TestPool pool;
     rte_mbuf *pkts[2] = {pool.frame(test_frame(50, 9)), pool.frame(test_frame(0))};
     stats::Tally d;
-    ASSERT_EQ(fwd::Mac::handle(pkts, 2, params(), 0, d), 2);
+    ASSERT_EQ(run_mac(pkts, 2, d), 2);
     for (auto *m : pkts) {
         auto b = bytes_of(m);
         EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.begin() + 6),
@@ -61,13 +89,13 @@ TEST(Modes, MacSwapSwapsOnlyTheAddresses) {
     TestPool pool;
     rte_mbuf *pkts[1] = {pool.frame(test_frame(100, 3))};
     stats::Tally d;
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
+    ASSERT_EQ(run_handler<fwd::MacSwap>(pkts, 1, d), 1);
     auto want = test_frame(100, 3);
     for (int i = 0; i < 6; ++i)
         std::swap(want[i], want[i + 6]);
     EXPECT_EQ(bytes_of(pkts[0]), want);
     // Twice is the identity.
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
+    ASSERT_EQ(run_handler<fwd::MacSwap>(pkts, 1, d), 1);
     EXPECT_EQ(bytes_of(pkts[0]), test_frame(100, 3));
     free_all(pkts, 1);
 }
@@ -78,7 +106,7 @@ TEST(Modes, RuntsAreCountedDroppedAndFreed) {
     rte_mbuf *pkts[5] = {pool.frame({1, 2, 3}), pool.frame(test_frame(10, 1)), pool.frame({}),
                          pool.frame(std::vector<uint8_t>(13, 0xee)), pool.frame(test_frame(0, 2))};
     stats::Tally d;
-    const uint16_t n = fwd::MacSwap::handle(pkts, 5, params(), 0, d);
+    const uint16_t n = run_handler<fwd::MacSwap>(pkts, 5, d);
     ASSERT_EQ(n, 2);
     EXPECT_EQ(d.drop[static_cast<size_t>(stats::Drop::runt)], 3);
     EXPECT_EQ(pool.in_use(), base + 2);  // the three runts went back to the pool
@@ -92,7 +120,7 @@ TEST(Modes, RuntsAreCountedDroppedAndFreed) {
 
     rte_mbuf *more[2] = {pool.frame({1}), pool.frame(test_frame(1))};
     stats::Tally d2;
-    ASSERT_EQ(fwd::Mac::handle(more, 2, params(), 0, d2), 1);
+    ASSERT_EQ(run_mac(more, 2, d2), 1);
     EXPECT_EQ(d2.drop[static_cast<size_t>(stats::Drop::runt)], 1);
     free_all(more, 1);
 }
@@ -104,7 +132,7 @@ TEST(Modes, MultiSegmentFrameRewritesFirstSegment) {
     ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
     rte_mbuf *pkts[1] = {head};
     stats::Tally d;
-    ASSERT_EQ(fwd::MacSwap::handle(pkts, 1, params(), 0, d), 1);
+    ASSERT_EQ(run_handler<fwd::MacSwap>(pkts, 1, d), 1);
     EXPECT_EQ(rte_pktmbuf_pkt_len(head), 124u);
     EXPECT_EQ(bytes_of(head)[0], 0x02);
     EXPECT_EQ(bytes_of(head)[5], 0x02);
@@ -115,27 +143,32 @@ TEST(Modes, MultiSegmentFrameRewritesFirstSegment) {
 // ---- echo: the mbuf side (the frame logic has its own unit tests) ----
 
 #include "host/echo_mode.hpp"
-#include "pipeline/lcore.hpp"
 
 namespace {
 
+// Echo's state for one lcore and one stream, TCP off.
 struct EchoFixture {
-    host::PortHost ph;
-    host::UdpPorts udp;
-    host::EchoLcore lc;
-    host::NeighbourTable nt;
-    fwd::FwdParams p{};
+    host::Echo::Lcore l;
+    host::Echo::Stream s;
+    net::PortHost &ph = s.host;
     EchoFixture() {
         ph.has_ip = true;
         ph.ip = 0xc6120001;
         ph.bcast = 0xc61200ff;
         const uint8_t mac[6] = {0x02, 0xc1, 0x0a, 0, 0, 1};
         std::copy(mac, mac + 6, ph.mac);
-        udp.add(7);
-        p.host = &ph;
-        p.udp = &udp;
-        p.echo = &lc;
-        p.neigh = &nt;
+        l.udp_ports.add(7);
+        s.announces = true;
+    }
+    uint16_t handle(rte_mbuf **pkts, uint16_t n, stats::Tally &t) {
+        return run_handler<host::Echo>(l, s, pkts, n, t);
+    }
+    rte_mbuf *announce(rte_mempool *pool) {
+        net::TxSink tx;
+        stats::Tally t;
+        host::Echo::announce(l, s, tx, pool, t);
+        EXPECT_LE(tx.count, 1);
+        return tx.count ? tx.pkts[0] : nullptr;
     }
 };
 
@@ -165,8 +198,7 @@ std::vector<uint8_t> ping_frame() {
 
 }  // namespace
 
-static_assert(pipeline::sends_short_bursts<host::Echo>(),
-              "echo replies must not wait for the drain deadline");
+static_assert(host::Echo::kSendShortBursts, "echo replies must not wait for the drain deadline");
 
 TEST(EchoMode, RepliesInTheSameMbufTrimmedWithRxFlagsCleared) {
     TestPool pool;
@@ -176,7 +208,7 @@ TEST(EchoMode, RepliesInTheSameMbufTrimmedWithRxFlagsCleared) {
     m->ol_flags |= RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
     rte_mbuf *pkts[1] = {m};
     stats::Tally t;
-    ASSERT_EQ(host::Echo::handle(pkts, 1, fx.p, 0, t), 1);
+    ASSERT_EQ(fx.handle(pkts, 1, t), 1);
     EXPECT_EQ(pkts[0], orig) << "zero copy";
     EXPECT_EQ(rte_pktmbuf_data_len(m), 46);
     EXPECT_EQ(rte_pktmbuf_pkt_len(m), 46u);
@@ -197,7 +229,7 @@ TEST(EchoMode, DropsAreFreedAndCountedAndTheBurstCompacted) {
     rte_mbuf *pkts[4] = {pool.frame(bad), pool.frame(ping_frame()), head, pool.frame({1, 2})};
     rte_mbuf *good = pkts[1];
     stats::Tally t;
-    ASSERT_EQ(host::Echo::handle(pkts, 4, fx.p, 0, t), 1);
+    ASSERT_EQ(fx.handle(pkts, 4, t), 1);
     EXPECT_EQ(pkts[0], good);
     EXPECT_EQ(t.drop[static_cast<size_t>(stats::Drop::icmp_bad_checksum)], 1);
     EXPECT_EQ(t.drop[static_cast<size_t>(stats::Drop::multi_segment)], 1);
@@ -206,11 +238,13 @@ TEST(EchoMode, DropsAreFreedAndCountedAndTheBurstCompacted) {
     rte_pktmbuf_free(good);
 }
 
-TEST(EchoMode, AnnouncesOnQueueZeroOnly) {
+TEST(EchoMode, AnnouncesOnlyForTheStreamThatSpeaksForThePort) {
     TestPool pool;
     EchoFixture fx;
-    EXPECT_EQ(host::Echo::announce(fx.p, 1, pool.get()), nullptr);
-    rte_mbuf *m = host::Echo::announce(fx.p, 0, pool.get());
+    fx.s.announces = false;
+    EXPECT_EQ(fx.announce(pool.get()), nullptr);
+    fx.s.announces = true;
+    rte_mbuf *m = fx.announce(pool.get());
     ASSERT_NE(m, nullptr);
     auto b = bytes_of(m);
     ASSERT_EQ(b.size(), 42u);
@@ -218,5 +252,5 @@ TEST(EchoMode, AnnouncesOnQueueZeroOnly) {
     EXPECT_EQ(b[13], 0x06);
     rte_pktmbuf_free(m);
     fx.ph.has_ip = false;
-    EXPECT_EQ(host::Echo::announce(fx.p, 0, pool.get()), nullptr);
+    EXPECT_EQ(fx.announce(pool.get()), nullptr);
 }

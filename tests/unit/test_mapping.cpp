@@ -241,3 +241,166 @@ TEST(Mapping, EchoRepliesLeaveByTheRxPort) {
     EXPECT_EQ(plan_of(p, 2)->streams, (std::vector<Stream>{{0, 1, 0, 1}, {1, 1, 1, 1}}));
     EXPECT_EQ(p.txq, (std::vector<uint16_t>{2, 2}));
 }
+
+// ---- pipeline mode: rx lcores, workers, rings
+
+namespace {
+
+std::string pipeline_error(const MapInput &in, PipelineInput p) {
+    try {
+        plan_pipeline(in, p);
+    } catch (const UsageError &e) {
+        return e.what();
+    }
+    return "<no error>";
+}
+
+const RingPlan *ring_named(const PipelinePlan &p, const std::string &name) {
+    for (const auto &r : p.rings)
+        if (r.name == name) return &r;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(Pipeline, FirstLcoresPollTheRestAreWorkersWithARingPerPair) {
+    auto in = two_sockets();
+    in.nb_cores = 3;  // lcores 1, 2, 3 (socket 0)
+    in.ports = {{0, 0}, {1, 0}};
+    auto p = plan_pipeline(in, {1, 1024});
+    ASSERT_EQ(p.rx.lcores.size(), 1u);
+    EXPECT_EQ(p.rx.lcores[0].lcore, 1u);
+    EXPECT_EQ(p.rx.lcores[0].streams.size(), 2u) << "both ports' queue 0";
+    ASSERT_EQ(p.workers.size(), 2u);
+    EXPECT_EQ(p.workers[0].lcore, 2u);
+    EXPECT_EQ(p.workers[1].lcore, 3u);
+    // One rx ring per (rx lcore, worker), on the worker's socket.
+    const RingPlan *r = ring_named(p, "c10m_rx1_w3");
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->kind, RingPlan::Kind::rx);
+    EXPECT_EQ(r->producer, 1u);
+    EXPECT_EQ(r->consumer, 3u);
+    EXPECT_EQ(p.workers[1].inputs, (std::vector<int>{static_cast<int>(r - p.rings.data())}));
+    // The devices have tx queues to spare: each worker sends on its own.
+    EXPECT_EQ(p.own_tx_queues, (std::vector<bool>{true, true}));
+    EXPECT_EQ(p.rx.txq, (std::vector<uint16_t>{2, 2}));
+    EXPECT_EQ(p.workers[1].tx, (std::vector<WorkerTx>{{0, 1, -1}, {1, 1, -1}}));
+    EXPECT_EQ(p.rings.size(), 2u) << "no tx rings";
+    EXPECT_TRUE(p.warnings.empty());
+}
+
+TEST(Pipeline, FewerTxQueuesThanWorkersGoThroughARingToTheQueuesOwner) {
+    auto in = two_sockets();
+    in.nb_cores = 5;         // rx lcores 1, 2; workers 3, 4, 5
+    in.ports = {{0, 0, 2}};  // AF_PACKET-like: 2 queue pairs, no more
+    in.rxq = 2;
+    auto p = plan_pipeline(in, {2, 256});
+    ASSERT_EQ(p.workers.size(), 3u);
+    EXPECT_EQ(p.own_tx_queues, (std::vector<bool>{false}));
+    EXPECT_EQ(p.rx.txq, (std::vector<uint16_t>{2}));
+    // Worker 3 (index 0) -> queue 0, polled (and so owned) by lcore 1; worker 4 ->
+    // queue 1, owned by lcore 2; worker 5 -> queue 0 again.
+    const RingPlan *t0 = ring_named(p, "c10m_tx_w3_p0");
+    const RingPlan *t1 = ring_named(p, "c10m_tx_w4_p0");
+    ASSERT_TRUE(t0 && t1);
+    EXPECT_EQ(t0->kind, RingPlan::Kind::tx);
+    EXPECT_EQ(t0->producer, 3u);
+    EXPECT_EQ(t0->consumer, 1u);
+    EXPECT_EQ(t0->queue, 0);
+    EXPECT_EQ(t1->consumer, 2u);
+    EXPECT_EQ(t1->queue, 1);
+    EXPECT_EQ(p.workers[0].tx[0].ring, static_cast<int>(t0 - p.rings.data()));
+    EXPECT_EQ(ring_named(p, "c10m_tx_w5_p0")->consumer, 1u);
+    EXPECT_EQ(p.rings.size(), 6u + 3u) << "2 x 3 rx rings, one tx ring per worker";
+}
+
+TEST(Pipeline, MoreWorkersThanQueuesShareTheOwners) {
+    auto in = two_sockets();  // 7 worker lcores
+    in.ports = {{0, 0, 1}};   // one queue pair only
+    auto p = plan_pipeline(in, {1, 1024});
+    ASSERT_EQ(p.workers.size(), 6u);
+    for (const auto &w : p.workers) {
+        ASSERT_EQ(w.tx.size(), 1u);
+        EXPECT_EQ(w.tx[0].queue, 0);
+        EXPECT_EQ(p.rings[static_cast<size_t>(w.tx[0].ring)].consumer, 1u)
+            << "lcore 1 owns the only tx queue";
+    }
+}
+
+TEST(Pipeline, TwoSocketsRingsLiveWithTheirConsumerAndCrossingIsWarnedOnce) {
+    auto in = two_sockets();  // rx: lcores 1-3 (socket 0); workers 4-7 (socket 1)
+    in.ports = {{0, 0}, {1, 1}};
+    auto p = plan_pipeline(in, {3, 1024});
+    EXPECT_EQ(p.workers.size(), 4u);
+    for (const auto &w : p.workers)
+        EXPECT_EQ(w.socket, 1);
+    for (const auto &r : p.rings) {
+        if (r.kind == RingPlan::Kind::rx) {
+            EXPECT_EQ(r.socket, 1) << r.name;
+        }
+    }
+    // Port 1 (socket 1) is polled from socket 0, and rings cross: one warning each.
+    int cross_ring = 0, cross_poll = 0;
+    for (const auto &w : p.warnings) {
+        cross_ring += w.find("share a ring across sockets") != std::string::npos;
+        cross_poll += w.find("polls port 1") != std::string::npos;
+    }
+    EXPECT_EQ(cross_ring, 1);
+    EXPECT_EQ(cross_poll, 1);
+}
+
+TEST(Pipeline, SocketWithNoLcoresIsPolledFromAnotherWithAWarning) {
+    MapInput in;
+    in.main_lcore = {0, 0};
+    in.workers = {{1, 0}, {2, 0}};
+    in.ports = {{0, 1}};  // the NIC sits on socket 1, where no lcore runs
+    auto p = plan_pipeline(in, {1, 1024});
+    ASSERT_EQ(p.rx.lcores.size(), 1u);
+    EXPECT_EQ(p.rx.lcores[0].lcore, 1u);
+    ASSERT_EQ(p.warnings.size(), 1u);
+    EXPECT_NE(p.warnings[0].find("cross-socket"), std::string::npos);
+}
+
+TEST(Pipeline, ConfigAcrossSocketsNamesRxLcoresOnly) {
+    auto in = two_sockets();
+    in.ports = {{0, 0}, {1, 1}};
+    in.queue_map = {{0, 0, 1}, {1, 0, 4}};  // lcore 4 is on socket 1
+    auto p = plan_pipeline(in, {4, 1024});  // rx: 1, 2, 3, 4
+    EXPECT_EQ(p.workers.size(), 3u);
+    ASSERT_EQ(p.rx.lcores.size(), 2u);
+    EXPECT_EQ(p.rx.lcores[1].lcore, 4u);
+    EXPECT_EQ(p.rx.lcores[1].socket, 1);
+    // Lcores 2 and 3 poll nothing: said, and they feed no ring.
+    int idle = 0;
+    for (const auto &w : p.warnings)
+        idle += w.find("has no rx queue to poll") != std::string::npos;
+    EXPECT_EQ(idle, 2);
+    EXPECT_EQ(p.workers[0].inputs.size(), 2u);
+    in.queue_map = {{0, 0, 1}, {1, 0, 5}};  // lcore 5 is a worker with --rx-lcores 4
+    EXPECT_EQ(pipeline_error(in, {4, 1024}),
+              "--config: lcore 5 is not an rx lcore; with --pipeline the first --rx-lcores 4 "
+              "forwarding lcores poll the rx queues");
+}
+
+TEST(Pipeline, BadConfigurationsNameTheirFlag) {
+    auto in = two_sockets();
+    in.ports = {{0, 0}};
+    in.nb_cores = 3;
+    EXPECT_EQ(pipeline_error(in, {0, 1024}),
+              "--rx-lcores: expected 1..2 (the 3 forwarding lcores less at least one worker), "
+              "got 0");
+    EXPECT_EQ(pipeline_error(in, {3, 1024}),
+              "--rx-lcores: expected 1..2 (the 3 forwarding lcores less at least one worker), "
+              "got 3");
+    EXPECT_EQ(pipeline_error(in, {1, 1000}), "--ring-size: expected a power of two, got 1000");
+    in.nb_cores = 1;
+    EXPECT_EQ(pipeline_error(in, {1, 1024})
+                  .rfind("--pipeline: expected at least 2 forwarding "
+                         "lcores (an rx lcore and a worker), got 1",
+                         0),
+              0u);
+    MapInput lone;
+    lone.main_lcore = {0, 0};
+    lone.ports = {{0, 0}};
+    EXPECT_EQ(pipeline_error(lone, {1, 1024}).rfind("--pipeline: expected at least 2", 0), 0u);
+}

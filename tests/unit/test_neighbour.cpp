@@ -2,9 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "host/neighbour.hpp"
-#include "host/ratelimit.hpp"
+#include "net/token_bucket.hpp"
 
 using namespace c10m::host;
+using c10m::net::TokenBucket;
 
 TEST(Neighbour, LearnLookupUpdate) {
     NeighbourTable t;

@@ -45,7 +45,8 @@ TEST(Report, Json) {
                       "2000.0,\"tx_pps\":2000.0,"
                       "\"drops\":{\"rx_missed\":2,\"rx_nombuf\":3,\"rx_errors\":0,\"tx_full\":1,"
                       "\"tx_errors\":4}}],"
-                      "\"lcores\":[{\"lcore\":1,\"pkts\":3000,\"busy_cycles\":120000,\"cycles_per_"
+                      "\"lcores\":[{\"lcore\":1,\"role\":\"forward\",\"pkts\":3000,\"busy_cycles\":"
+                      "120000,\"cycles_per_"
                       "pkt\":40.00,"
                       "\"pps\":2000.0,\"drops\":{\"runt\":5,",
                       0),
@@ -75,6 +76,57 @@ TEST(Report, TextNamesEveryDropReason) {
     EXPECT_NE(t.find("mempool c10m_s0 (socket 0): in use 12 of 4095 (ports hold 0)"),
               std::string::npos)
         << t;
+}
+
+// Pipeline mode: lcores by role, the stages they add up to, and every ring.
+TEST(Report, PipelineStagesAndRings) {
+    auto s = sample(2.0, 3000);
+    s.lcores[0].role = "rx";
+    LcoreSample w;
+    w.lcore = 2;
+    w.role = "worker";
+    w.pkts = 2990;
+    w.busy_cycles = 2990 * 30;
+    s.lcores.push_back(w);
+    w.lcore = 3;
+    w.pkts = 10;
+    w.busy_cycles = 10 * 30;
+    s.lcores.push_back(w);
+    RingSample r;
+    r.name = "c10m_rx1_w2";
+    r.from = 1;
+    r.to = 2;
+    r.size = 1023;
+    r.enqueued = 2990;
+    r.dequeued = 2990;
+    r.ring_full = 4;
+    r.high_water = 37;
+    s.rings.push_back(r);
+    const auto st = stages(s);
+    ASSERT_EQ(st.size(), 2u);
+    EXPECT_EQ(st[1].role, "worker");
+    EXPECT_EQ(st[1].lcores, 2u);
+    EXPECT_EQ(st[1].pkts, 3000u);
+    EXPECT_DOUBLE_EQ(st[1].cycles_per_pkt(), 30.0);
+    const std::string j = format_json(s, nullptr);
+    EXPECT_NE(j.find("\"lcore\":2,\"role\":\"worker\""), std::string::npos) << j;
+    EXPECT_NE(j.find("\"stages\":{\"rx\":{\"lcores\":1,\"pkts\":3000,\"busy_cycles\":120000,"
+                     "\"cycles_per_pkt\":40.00},\"worker\":{\"lcores\":2,\"pkts\":3000,"),
+              std::string::npos)
+        << j;
+    EXPECT_NE(j.find("\"rings\":[{\"name\":\"c10m_rx1_w2\",\"from\":1,\"to\":2,\"size\":1023,"
+                     "\"enqueued\":2990,\"dequeued\":2990,\"ring_full\":4,\"high_water\":37}]"),
+              std::string::npos)
+        << j;
+    const std::string t = format_text(s, nullptr);
+    EXPECT_NE(t.find("lcore 2 (worker): pkts 2990"), std::string::npos) << t;
+    EXPECT_NE(t.find("stage worker: pkts 3000 cycles/pkt 30.0"), std::string::npos) << t;
+    EXPECT_NE(t.find("ring c10m_rx1_w2 (lcore 1 -> 2, 1023 slots): enqueued 2990 dequeued 2990 "
+                     "ring_full 4 high-water 37"),
+              std::string::npos)
+        << t;
+    // Run to completion: no stages, no rings.
+    EXPECT_EQ(format_json(sample(1.0, 10), nullptr).find("\"stages\""), std::string::npos);
 }
 
 TEST(Report, DropNamesComeFromTheDefFile) {

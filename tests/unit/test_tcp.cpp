@@ -1,24 +1,22 @@
-// TCP-lite's state machine, segment by segment: each test feeds segments built byte
-// by byte (checksums from the reference implementation), then asserts exactly the
-// segments the engine sent (read back from a net_ring port's tx ring, checksums
-// verified independently) and the connection's state after.
+// TCP-lite's state machine, segment by segment, without the EAL: each test feeds
+// segments built byte by byte (checksums from the reference implementation) with a
+// clock it moves itself, then asserts exactly the segments the engine pushed into
+// the stream's tx buffer (checksums verified independently) and the connection's
+// state after. Mbufs come from a pool in heap memory (unit/heap_pool.hpp).
 #include <gtest/gtest.h>
-#include <rte_cycles.h>
-#include <rte_ethdev.h>
-#include <rte_eth_ring.h>
-#include <rte_ring.h>
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "eal/test_util.hpp"
-#include "host/echo.hpp"
-#include "io/port.hpp"
+#include "net/port_host.hpp"
+#include "net/tx_sink.hpp"
 #include "stats/counters.hpp"
 #include "tcp/engine.hpp"
 #include "unit/frames.hpp"
+#include "unit/heap_pool.hpp"
 
 using namespace c10m;
 using namespace c10m::test;
@@ -54,16 +52,33 @@ Bytes tcp_frame(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const B
     return cat(eth(kOurMac, kPeerMac, 0x0800), ipv4(kPeerIp, kOurIp, 6, th));
 }
 
+// A stream's tx buffer whose bursts the test collects, as a port would take them.
+struct CollectingSink : net::TxSink {
+    std::vector<rte_mbuf *> sent;
+    unsigned reclaims = 0;
+    CollectingSink() {
+        send_fn = [](net::TxSink &s) noexcept {
+            auto &c = static_cast<CollectingSink &>(s);
+            c.sent.insert(c.sent.end(), s.pkts, s.pkts + s.count);
+            s.count = 0;
+        };
+        reclaim_fn = [](net::TxSink &s) noexcept { ++static_cast<CollectingSink &>(s).reclaims; };
+    }
+};
+
+struct FreeDeleter {
+    void operator()(void *p) const { std::free(p); }
+};
+
 class Tcp : public ::testing::Test {
   protected:
-    TestPool pool{4095};
-    rte_ring *rx_ring = nullptr, *tx_ring = nullptr;
-    uint16_t port = 0;
-    std::unique_ptr<io::Port> p;
-    host::PortHost ph;
+    HeapPool pool{4095};
+    CollectingSink sink;
+    net::PortHost ph;
+    std::unique_ptr<void, FreeDeleter> mem;
     std::unique_ptr<tcp::Engine> e;
     stats::Tally t;
-    uint64_t hz = rte_get_tsc_hz();
+    uint64_t hz = 2'000'000'000;  // a 2 GHz TSC; the engine takes time as given
     uint64_t now = 0;
     uint32_t isn = 1000;    // the client's
     uint32_t cookie = 0;    // our ISS
@@ -72,21 +87,6 @@ class Tcp : public ::testing::Test {
     tcp::Settings settings;
 
     void SetUp() override {
-        static int seq = 0;
-        const std::string s = std::to_string(seq++);
-        rx_ring = rte_ring_create(("tcpin" + s).c_str(), 1024, SOCKET_ID_ANY,
-                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
-        tx_ring = rte_ring_create(("tcpout" + s).c_str(), 1024, SOCKET_ID_ANY,
-                                  RING_F_SP_ENQ | RING_F_SC_DEQ);
-        ASSERT_TRUE(rx_ring && tx_ring);
-        int id =
-            rte_eth_from_rings(("tcpport" + s).c_str(), &rx_ring, 1, &tx_ring, 1, SOCKET_ID_ANY);
-        ASSERT_GE(id, 0);
-        port = static_cast<uint16_t>(id);
-        p = std::make_unique<io::Port>(port, 1, 1, 0, 0);
-        p->setup_rx_queue(0, SOCKET_ID_ANY, pool.get());
-        p->setup_tx_queue(0, SOCKET_ID_ANY);
-        p->start();
         ph.has_ip = true;
         ph.ip = kOurIp;
         ph.bcast = 0xc61200ff;
@@ -101,26 +101,29 @@ class Tcp : public ::testing::Test {
         make_engine();
     }
     void make_engine() {
-        e = std::make_unique<tcp::Engine>(settings, pool.get(), SOCKET_ID_ANY, hz, now, nullptr);
-        ASSERT_EQ(e->add_stream(port, 0, &ph), 0);
+        e.reset();
+        const size_t bytes = tcp::Engine::memory_bytes(settings);
+        mem.reset(std::aligned_alloc(64, (bytes + 63) & ~size_t{63}));
+        std::memset(mem.get(), 0, bytes);
+        e = std::make_unique<tcp::Engine>(settings, mem.get(), pool.get(), hz, now);
+        ASSERT_EQ(e->add_stream(&sink, &ph), 0);
     }
     void TearDown() override {
         e.reset();
         drain();
-        p.reset();
         EXPECT_EQ(pool.in_use(), 0u) << "every mbuf back in the pool";
-        rte_ring_free(rx_ring);
-        rte_ring_free(tx_ring);
     }
 
-    // What the engine sent since last time, parsed and checked.
+    // What the engine sent since last time, parsed and checked; the "port" lets go
+    // of each segment once it has read it.
     std::vector<Out> drain() {
-        if (e) e->flush();
+        sink.send();
         std::vector<Out> outs;
-        rte_mbuf *ms[64];
-        unsigned n;
-        while ((n = rte_ring_dequeue_burst(tx_ring, reinterpret_cast<void **>(ms), 64, nullptr))) {
-            for (unsigned i = 0; i < n; ++i) {
+        {
+            std::vector<rte_mbuf *> ms;
+            ms.swap(sink.sent);
+            const size_t n = ms.size();
+            for (size_t i = 0; i < n; ++i) {
                 Bytes f = bytes_of(ms[i]);
                 rte_pktmbuf_free(ms[i]);
                 EXPECT_GE(f.size(), 54u);
@@ -151,7 +154,7 @@ class Tcp : public ::testing::Test {
         }
         return outs;
     }
-    std::vector<Out> feed(const Bytes &frame, host::Csum l4 = host::Csum::unknown) {
+    std::vector<Out> feed(const Bytes &frame, net::Csum l4 = net::Csum::unknown) {
         rte_mbuf *m = pool.frame(frame);
         e->input(m, 0, get16(frame, 16), l4, now, t);
         return drain();

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace c10m::host {
+namespace c10m::net {
 
 struct Ipv4Prefix {
     uint32_t addr = 0;  // host order
@@ -31,4 +31,4 @@ constexpr bool multicast_or_broadcast(uint32_t a) {
     return (a >> 28) == 0xe || a == 0xffffffffu;
 }
 
-}  // namespace c10m::host
+}  // namespace c10m::net

@@ -1,8 +1,8 @@
-#include "host/addr.hpp"
+#include "net/addr.hpp"
 
 #include <cstdio>
 
-namespace c10m::host {
+namespace c10m::net {
 
 std::optional<uint32_t> parse_ipv4(std::string_view text) {
     uint32_t out = 0;
@@ -35,4 +35,4 @@ std::string ipv4_text(uint32_t a) {
     return buf;
 }
 
-}  // namespace c10m::host
+}  // namespace c10m::net

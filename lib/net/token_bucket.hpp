@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace c10m::host {
+namespace c10m::net {
 
 // A token bucket on the TSC: `rate` tokens per second, at most `burst` saved up.
 // rate 0 means unlimited. Tokens are kept in units of 1/hz so refills need no division.
@@ -34,4 +34,4 @@ class TokenBucket {
     uint64_t rate_ = 0, hz_ = 1, cap_ = 1, tokens_ = 0, last_ = 0;
 };
 
-}  // namespace c10m::host
+}  // namespace c10m::net
