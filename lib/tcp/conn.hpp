@@ -83,6 +83,7 @@ struct SegMeta {
     uint16_t len;    // payload bytes
     uint16_t psum;   // the payload's checksum sum (sum_native, folded); out of order:
                      // the payload's offset in the frame
+    bool fin;        // out of order: the peer's FIN follows its last byte
 };
 
 }  // namespace c10m::tcp

@@ -595,6 +595,7 @@ void Engine::accept(Conn &c, rte_mbuf *m, const uint8_t *frame, uint32_t payload
     sm.seq = c.snd_end;
     sm.len = static_cast<uint16_t>(plen);
     sm.psum = wire::fold(wire::sum_native(frame + payload_off, plen));
+    sm.fin = false;
     if (c.tail)
         meta(c.tail).next = m;
     else
@@ -606,12 +607,11 @@ void Engine::accept(Conn &c, rte_mbuf *m, const uint8_t *frame, uint32_t payload
     t.add(stats::Event::tcp_bytes_echoed, plen);
 }
 
-// Keeps segment m (peer sequence seq, plen payload bytes at payload_off) past a hole,
-// in order; false (the caller drops it) when it overlaps one kept already, or there
-// is no room.
-bool Engine::ooo_insert(Conn &c, uint32_t idx, rte_mbuf *m, uint32_t seq, uint32_t payload_off,
-                        uint32_t plen) noexcept {
-    (void)idx;
+// Keeps segment m (peer sequence seq, plen payload bytes at payload_off, and the
+// peer's FIN after them when fin) past a hole, in order; false (the caller drops it)
+// when it overlaps one kept already, or there is no room.
+bool Engine::ooo_insert(Conn &c, rte_mbuf *m, uint32_t seq, uint32_t payload_off, uint32_t plen,
+                        bool fin) noexcept {
     if (!c.ooo) {
         if (ooo_nfree_ == 0) return false;
         const uint16_t slot = ooo_free_[--ooo_nfree_];
@@ -622,43 +622,65 @@ bool Engine::ooo_insert(Conn &c, uint32_t idx, rte_mbuf *m, uint32_t seq, uint32
     if (o.count >= kOooPerConn) return false;
     rte_mbuf **pp = &o.head;
     while (*pp && seq_lt(meta(*pp).seq, seq)) {
-        if (seq_gt(meta(*pp).seq + meta(*pp).len, seq)) return false;
+        const SegMeta &k = meta(*pp);
+        // Overlaps its data, or comes after a FIN kept already.
+        if (seq_gt(k.seq + k.len, seq) || k.fin) return false;
         pp = &meta(*pp).next;
     }
-    if (*pp && seq_lt(meta(*pp).seq, seq + plen)) return false;
+    if (*pp) {
+        const SegMeta &k = meta(*pp);
+        // Overlaps the next one, is the same, or carries a FIN that something follows.
+        if (seq_lt(k.seq, seq + plen) || k.seq == seq || fin) return false;
+    }
     SegMeta &sm = meta(m);
     sm.next = *pp;
     sm.seq = seq;
     sm.len = static_cast<uint16_t>(plen);
     sm.psum = static_cast<uint16_t>(payload_off);
+    sm.fin = fin;
     *pp = m;
     ++o.count;
     return true;
 }
 
 // The hole before the kept segments may have closed: what is now in order goes to
-// the echo queue, what the peer sent again meanwhile is dropped.
-void Engine::ooo_drain(Conn &c, stats::Tally &t) noexcept {
-    if (!c.ooo) return;
+// the echo queue, what the peer sent again meanwhile is dropped. True when the
+// peer's FIN is now in order (the caller takes it); what was kept past it goes.
+bool Engine::ooo_drain(Conn &c, stats::Tally &t) noexcept {
+    if (!c.ooo) return false;
     OooSlot &o = ooo_[c.ooo - 1];
+    bool fin = false;
     while (o.head && seq_leq(meta(o.head).seq, c.rcv_nxt)) {
         rte_mbuf *m = o.head;
         const SegMeta sm = meta(m);
         o.head = sm.next;
         --o.count;
         const uint32_t old = c.rcv_nxt - sm.seq;
-        if (old >= sm.len || sm.len - old > rcv_window(c)) {
-            rte_pktmbuf_free(m);
-            --held_;
+        if (sm.len > old && sm.len - old <= rcv_window(c)) {
+            uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+            accept(c, m, frame, sm.psum + old, sm.len - old, t);
+            if (sm.fin) {
+                fin = true;
+                break;
+            }
             continue;
         }
-        uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
-        accept(c, m, frame, sm.psum + old, sm.len - old, t);
+        // Nothing new (sent again meanwhile), or more than the window takes now (it
+        // will come again): dropped; a FIN right at rcv_nxt is in order all the same.
+        const bool fin_now = sm.fin && sm.len == old;
+        rte_pktmbuf_free(m);
+        --held_;
+        if (fin_now) {
+            fin = true;
+            break;
+        }
     }
-    if (!o.head) {
+    if (fin) ooo_release(c);
+    if (c.ooo && !o.head) {
         ooo_free_[ooo_nfree_++] = static_cast<uint16_t>(c.ooo - 1);
         c.ooo = 0;
     }
+    return fin;
 }
 
 void Engine::ooo_release(Conn &c) noexcept {
@@ -816,6 +838,7 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
     bool need_ack = false;
     bool dup = false;  // the ACK we owe repeats the last one
     bool kept = false;
+    bool ooo_fin = false;  // a FIN kept past a hole came in order
     const uint32_t fin_seq = s.seq + s.plen;
     if (s.plen > 0) {
         need_ack = true;
@@ -837,12 +860,13 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
                 t.add(Event::tcp_dup_ack_sent);
             } else if (s.seq != c.rcv_nxt) {
                 // Past a hole: kept for when the hole fills (if it fits the window
-                // and the limits), and a duplicate ACK either way.
+                // and the limits), with its FIN if it has one, and a duplicate ACK
+                // either way.
                 t.add(Event::tcp_dup_ack_sent);
                 if (seq_leq(s.seq + s.plen, c.rcv_nxt + rcv_window(c)) && s.plen <= c.mss &&
                     held_ < max_held_ &&
-                    ooo_insert(c, idx, m, s.seq, static_cast<uint32_t>(s.payload - s.frame),
-                               s.plen)) {
+                    ooo_insert(c, m, s.seq, static_cast<uint32_t>(s.payload - s.frame), s.plen,
+                               s.flags & kFin)) {
                     ++held_;
                     kept = true;
                     t.add(Event::tcp_ooo_kept);
@@ -859,15 +883,30 @@ void Engine::on_conn(uint32_t idx, rte_mbuf *m, Seg &s, stats::Tally &t) noexcep
                 accept(c, m, s.frame, static_cast<uint32_t>(s.payload - s.frame), s.plen, t);
                 ++held_;
                 kept = true;
-                ooo_drain(c, t);
+                ooo_fin = ooo_drain(c, t);
                 dup = false;
             }
         }
     }
-    if ((s.flags & kFin) && c.state == State::established && fin_seq == c.rcv_nxt) {
+    if (ooo_fin || ((s.flags & kFin) && c.state == State::established && fin_seq == c.rcv_nxt)) {
+        // The peer's FIN, in order (on this segment, or kept past a hole that this
+        // segment filled).
         c.rcv_nxt += 1;
         c.state = State::close_wait;
         need_ack = true;
+    } else if ((s.flags & kFin) && c.state == State::established && s.plen == 0 &&
+               seq_gt(fin_seq, c.rcv_nxt)) {
+        // A bare FIN past a hole: kept, as data would be, and a duplicate ACK.
+        need_ack = true;
+        dup = true;
+        t.add(Event::tcp_dup_ack_sent);
+        if (held_ < max_held_ && ooo_insert(c, m, s.seq, kHdr, 0, true)) {
+            ++held_;
+            kept = true;
+            t.add(Event::tcp_ooo_kept);
+        } else {
+            t.add(Drop::tcp_out_of_order);
+        }
     } else if ((s.flags & kFin) && c.state != State::established) {
         need_ack = true;  // a retransmitted FIN: our ACK was lost
     }

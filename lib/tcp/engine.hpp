@@ -162,9 +162,9 @@ class Engine {
     TimerLink &link(uint32_t idx) noexcept { return table_.at(idx).timer; }
     void accept(Conn &c, rte_mbuf *m, const uint8_t *frame, uint32_t payload_off, uint32_t plen,
                 stats::Tally &t) noexcept;
-    bool ooo_insert(Conn &c, uint32_t idx, rte_mbuf *m, uint32_t seq, uint32_t payload_off,
-                    uint32_t plen) noexcept;
-    void ooo_drain(Conn &c, stats::Tally &t) noexcept;
+    bool ooo_insert(Conn &c, rte_mbuf *m, uint32_t seq, uint32_t payload_off, uint32_t plen,
+                    bool fin) noexcept;
+    bool ooo_drain(Conn &c, stats::Tally &t) noexcept;
     void ooo_release(Conn &c) noexcept;
 
     struct OooSlot {

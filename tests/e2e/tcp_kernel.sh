@@ -89,14 +89,15 @@ echo_run() {
     local rc=$?
     check "$what: $(echo "$r" | tail -1 | cut -c1-200)" test $rc = 0
 }
-# baseline PHASE: connections and mbufs back where they started (within 5 s).
+# baseline PHASE: connections and mbufs back where they started (within 10 s: a
+# FIN lost on the impaired path comes again after the kernel's RTO, 200 ms doubling).
 BASELINE_OK='
 import json, sys
 s = json.loads(sys.argv[1])
 sys.exit(0 if s["tcp"]["active"] == 0 and all(m["in_use"] == m["baseline"] for m in s["mempools"]) else 1)'
 baseline() {
     local i line
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < 100; i++)); do
         line=$(grep '"tcp"' "$OUT" | tail -1)
         "$PY" -c "$BASELINE_OK" "$line" 2>/dev/null && break
         sleep 0.1
@@ -141,11 +142,14 @@ echo "impaired (seed $SEED): 2% loss, 10% reordering, 1% duplication, client to 
 echo_run "impaired 1 x 10 MB" --conns 1 --bytes 10000000
 echo_run "impaired 100 x 100 KB" --conns 100 --bytes 100000 --parallel 100
 echo_run "impaired 2,000 x 4 KB" --conns 2000 --bytes 4096 --parallel 200
+# The clients are done, but their kernel may still be closing: a FIN (or the ACK of
+# ours) the relay dropped goes again after an RTO. So the check runs while the relay
+# still carries frames; stopping it first left such a connection open for good.
+baseline "the impaired transfers"
 kill -INT "$RP"
 wait "$RP"
 echo "  relay: $(tail -1 "$C10M_TMP/relay.out")"
 check "the relay impaired frames" grep -q '"dropped": [1-9]' "$C10M_TMP/relay.out"
-baseline "the impaired transfers"
 
 kill -INT "$PID"
 wait "$PID"

@@ -478,6 +478,69 @@ TEST_F(Tcp, FinWaitsForTheEchoThatTheWindowHoldsBack) {
     EXPECT_EQ(out[1].flags, FIN | ACK);
 }
 
+// The e2e flake of 2026-11 (1 connection of ~4,400 left open after the impaired
+// transfers): a FIN that arrived on a segment past a hole was forgotten when the
+// hole filled, so the connection waited for the peer to send its FIN again.
+TEST_F(Tcp, FinOnASegmentPastAHoleIsTakenWhenTheHoleFills) {
+    handshake();
+    const uint32_t hole = peer_nxt;
+    peer_nxt = hole + 40;
+    auto out = send(payload(20, 2), 502, FIN);  // the last data and the FIN, early
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK);
+    EXPECT_EQ(out[0].ack, hole) << "duplicate ACK for the hole";
+    EXPECT_EQ(conn()->state, tcp::State::established);
+    peer_nxt = hole;
+    out = send(payload(40, 1));  // the hole fills
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[0].payload, payload(40, 1));
+    EXPECT_EQ(out[1].payload, payload(20, 2));
+    EXPECT_EQ(out[2].flags, FIN | ACK) << "all the echo is out and the peer's FIN is in";
+    EXPECT_EQ(out[2].ack, hole + 60 + 1) << "the FIN acknowledged";
+    EXPECT_EQ(conn()->state, tcp::State::last_ack);
+    peer_nxt = hole + 61;
+    EXPECT_TRUE(ack(our_nxt + 61).empty());
+    EXPECT_EQ(conn(), nullptr);
+    EXPECT_EQ(events(Event::tcp_conn_closed), 1u);
+}
+
+TEST_F(Tcp, BareFinPastAHoleIsKeptAndTakenWhenTheHoleFills) {
+    handshake();
+    const uint32_t hole = peer_nxt;
+    peer_nxt = hole + 30;
+    auto out = send({}, 502, FIN);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].flags, ACK);
+    EXPECT_EQ(out[0].ack, hole);
+    EXPECT_EQ(events(Event::tcp_ooo_kept), 1u);
+    // The same FIN again: not kept twice.
+    peer_nxt = hole + 30;
+    send({}, 502, FIN);
+    EXPECT_EQ(events(Event::tcp_ooo_kept), 1u);
+    peer_nxt = hole;
+    out = send(payload(30));
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].payload, payload(30));
+    EXPECT_EQ(out[1].flags, FIN | ACK);
+    EXPECT_EQ(out[1].ack, hole + 31);
+    EXPECT_EQ(conn()->state, tcp::State::last_ack);
+    // A FIN kept past a hole goes with a reset connection too.
+    peer_nxt = hole + 31;
+    feed(tcp_frame(peer_nxt, 0, RST, 0, {}));
+    EXPECT_EQ(conn(), nullptr);
+}
+
+TEST_F(Tcp, NothingIsKeptPastAFinKeptAlready) {
+    handshake();
+    const uint32_t hole = peer_nxt;
+    peer_nxt = hole + 10;
+    send(payload(10), 502, FIN);  // FIN at hole + 20
+    peer_nxt = hole + 21;
+    send(payload(10));  // past the FIN: cannot be
+    EXPECT_EQ(events(Event::tcp_ooo_kept), 1u);
+    EXPECT_EQ(drops(Drop::tcp_out_of_order), 1u);
+}
+
 TEST_F(Tcp, SequenceNumbersWrap) {
     isn = 0xffffffffu - 20;
     handshake();
