@@ -114,8 +114,24 @@ void Echo::init(Lcore &l, Stream &s, const pipeline::StreamEnv &env) {
 
 void Echo::release(Lcore &l) noexcept {
     // Connections still open let go of the echo data they hold (no RST: we are
-    // going, and a peer learns that from its next segment).
-    if (l.tcp) l.tcp->release_all();
+    // going, and a peer learns that from its next segment). The first few are
+    // described, for whoever wonders why they were still open.
+    if (!l.tcp) return;
+    if (l.tcp->active()) {
+        C10M_LOG(NOTICE, "tcp: %u connections open at exit", l.tcp->active());
+        unsigned shown = 0;
+        const uint32_t now_ms = l.tcp->tick();
+        l.tcp->for_each_conn([&](const tcp::Conn &c) {
+            if (shown++ >= 5) return;
+            C10M_LOG(NOTICE,
+                     "tcp:   %s:%u -> port %u state %u flags 0x%02x snd una %u nxt %u max %u end "
+                     "%u wnd %u rcv nxt %u held %s; silent %u ms",
+                     net::ipv4_text(c.key.raddr).c_str(), c.key.rport, c.key.lport,
+                     static_cast<unsigned>(c.state), c.flags, c.snd_una, c.snd_nxt, c.snd_max,
+                     c.snd_end, c.snd_wnd, c.rcv_nxt, c.head ? "yes" : "no", now_ms - c.last_rx);
+        });
+    }
+    l.tcp->release_all();
 }
 
 void Echo::fini(Lcore &l) noexcept {

@@ -51,6 +51,8 @@ PortCaps query_port(uint16_t id) {
         c.held_per_txq = kXskRing;
         c.rx_setup_attaches_xdp = true;
     }
+    c.queue_pairs =
+        c.driver == "net_tap" || c.driver == "net_af_packet" || c.driver == "net_af_xdp";
     return c;
 }
 

@@ -33,6 +33,9 @@ struct PortCaps {
     // Setting up an rx queue attaches an XDP program, which the interface may
     // refuse (the reason is in the kernel's message on stderr).
     bool rx_setup_attaches_xdp = false;
+    // Queues come in pairs: the port takes as many tx queues as rx queues, no other
+    // count (net_tap refuses it; AF_PACKET and AF_XDP open one socket per pair).
+    bool queue_pairs = false;
 };
 
 PortCaps query_port(uint16_t id);

@@ -250,9 +250,12 @@ PipelinePlan plan_pipeline(const MapInput &in, const PipelineInput &p) {
     pp.own_tx_queues.assign(np, false);
     for (size_t pi = 0; pi < np; ++pi) {
         const PortInfo &port = in.ports[pi];
-        const bool own = port.max_txq >= nw && (!in.txq || *in.txq >= nw);
+        const uint16_t rxq = pp.rx.rxq[pi];
+        const bool own = port.queue_pairs ? rxq >= nw && (!in.txq || *in.txq == rxq)
+                                          : port.max_txq >= nw && (!in.txq || *in.txq >= nw);
         pp.own_tx_queues[pi] = own;
-        uint16_t n = own ? in.txq.value_or(static_cast<uint16_t>(nw)) : pp.rx.rxq[pi];
+        uint16_t n =
+            own ? (port.queue_pairs ? rxq : in.txq.value_or(static_cast<uint16_t>(nw))) : rxq;
         if (!own && in.txq) {
             if (*in.txq > pp.rx.rxq[pi])
                 throw UsageError("--txq: expected at least " + std::to_string(nw) +

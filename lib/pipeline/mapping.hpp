@@ -20,8 +20,9 @@ struct LcoreInfo {
 
 struct PortInfo {
     uint16_t id;
-    int socket;               // kSocketAny when the device does not say
-    uint16_t max_txq = 1024;  // the device's limit
+    int socket;                // kSocketAny when the device does not say
+    uint16_t max_txq = 1024;   // the device's limit
+    bool queue_pairs = false;  // it takes as many tx queues as rx queues, no other count
 };
 
 // One rx queue polled by one lcore, and where its packets leave.

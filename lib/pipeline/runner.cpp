@@ -162,7 +162,7 @@ void Runner::plan() {
 
     for (auto id : fwd_ports_) {
         const auto c = io::query_port(id);
-        in_.ports.push_back({id, c.socket, c.max_txq});
+        in_.ports.push_back({id, c.socket, c.max_txq, c.queue_pairs});
         in_.max_rxq = std::min(in_.max_rxq, c.max_rxq);
         in_.max_txq = std::min(in_.max_txq, c.max_txq);
     }

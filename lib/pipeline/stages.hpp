@@ -101,9 +101,11 @@ void rx_loop(RxContext &ctx, PipelineSync &sync, Duties &duties) noexcept {
                 tw.n = 0;
             }
         }
-        got += rx_stage_drain_tx(ctx);
+        // Its packets are those it received; what it sends for workers costs it busy
+        // cycles, which the rx stage's cycles per packet include.
+        const uint32_t sent_for_workers = rx_stage_drain_tx(ctx);
         ++lt.iterations;
-        if (got) {
+        if (got | sent_for_workers) {
             lt.pkts += got;
             lt.busy += rte_rdtsc() - start;
         }
@@ -119,7 +121,6 @@ void rx_loop(RxContext &ctx, PipelineSync &sync, Duties &duties) noexcept {
     for (;;) {
         const bool workers_done = sync.workers_running.load(std::memory_order_acquire) == 0;
         const uint32_t got = rx_stage_drain_tx(ctx);
-        lt.pkts += got;
         if (workers_done && got == 0) break;
     }
     for (uint16_t o = 0; o < ctx.nb_outs; ++o) {

@@ -121,6 +121,13 @@ class Engine {
     // holds (at shutdown, so that the pool's in-use count returns to its baseline).
     void release_all() noexcept;
 
+    // Calls fn(const Conn &) for each open connection (off the data path: reports).
+    template <class Fn>
+    void for_each_conn(Fn &&fn) const {
+        for (uint32_t i = 0; i < table_.capacity(); ++i)
+            if (table_.at(i).state != State::free) fn(table_.at(i));
+    }
+
     uint32_t active() const noexcept { return table_.size(); }
     uint32_t capacity() const noexcept { return table_.capacity(); }
     size_t table_bytes() const noexcept { return table_bytes_; }

@@ -78,3 +78,6 @@ finish() {
     echo "$PASSES checks passed, $FAILS failed"
     [ "$FAILS" = 0 ]
 }
+
+
+source "$(dirname "${BASH_SOURCE[0]}")/lcores.sh"

@@ -27,7 +27,8 @@ check "--help exits 0 and documents every flag" bash -c "
     out=\$('$C10M' --help) || exit 1
     for f in --forward-mode --portmask --nb-cores --rxq --txq --rxd --txd --burst --eth-peer \
              --total-num-mbufs --mbuf-size --stats-period --stats-format --config --iface --iface-force \
-             --duration --config-file --help --version --ip --udp-port --icmp-rate --icmp-echo-rate --iface-pmd; do
+             --duration --config-file --help --version --ip --udp-port --icmp-rate --icmp-echo-rate --iface-pmd \
+             --pipeline --rx-lcores --ring-size; do
         grep -q -- \"\$f\" <<<\"\$out\" || { echo missing \$f; exit 1; }
     done"
 check "-- --help exits 0" bash -c "'$C10M' ${EAL[*]} -- --help | grep -q 'Usage: c10m'"
@@ -47,6 +48,21 @@ check "--nb-cores beyond the lcores" expect_usage_error "--nb-cores: expected at
     "$C10M" "${EAL[@]}" --vdev net_null0,no-rx=1 -- --nb-cores 2
 check "--eth-peer outside mac mode" expect_usage_error "--eth-peer: expected only with --forward-mode=mac" \
     "$C10M" "${EAL[@]}" --vdev net_null0,no-rx=1 -- --eth-peer 0,02:00:00:00:00:01
+# Pipeline mode's bad configurations: exit 2, one line. Three lcores on this
+# two-CPU machine (main, and two that forward).
+LC3=(--no-pci --in-memory --lcores '0@0,(1-2)@1' --log-level=lib.eal:error --no-telemetry)
+check "--pipeline with no worker left" expect_usage_error \
+    "--pipeline: expected at least 2 forwarding lcores (an rx lcore and a worker), got 1" \
+    "$C10M" "${EAL[@]}" --vdev net_null0,no-rx=1 -- --pipeline
+check "--rx-lcores 0" expect_usage_error "--rx-lcores: expected 1..1 (the 2 forwarding lcores" \
+    "$C10M" "${LC3[@]}" --vdev net_null0,no-rx=1 -- --pipeline --rx-lcores 0
+check "--rx-lcores as many as the lcores" expect_usage_error "--rx-lcores: expected 1..1 .*got 2" \
+    "$C10M" "${LC3[@]}" --vdev net_null0,no-rx=1 -- --pipeline --rx-lcores 2
+check "--ring-size not a power of two" expect_usage_error \
+    "--ring-size: expected a power of two in 64..1048576, got '1000'" \
+    "$C10M" "${LC3[@]}" --vdev net_null0,no-rx=1 -- --pipeline --ring-size 1000
+check "--rx-lcores without --pipeline" expect_usage_error "--rx-lcores: expected only with --pipeline" \
+    "$C10M" "${LC3[@]}" --vdev net_null0,no-rx=1 -- --rx-lcores 1
 check "--iface that does not exist" expect_usage_error "--iface: expected an existing network interface, got 'nosuch9'" \
     "$C10M" "${EAL[@]}" -- --iface nosuch9
 

@@ -22,8 +22,8 @@ SRV_IP=198.18.0.1
 CLI_IP=198.18.0.2
 netns_add "$SRV"
 netns_add "$CLI"
-EAL=(--no-pci --in-memory -l 0 --file-prefix "c10m-echo-$$" --log-level=lib.eal:error)
-APP=(--forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 0)
+EAL=(--no-pci --in-memory $(c10m_lcores) --file-prefix "c10m-echo-$$" --log-level=lib.eal:error)
+APP=($(c10m_mode_args) --forward-mode echo --ip "$SRV_IP/24" --stats-format json --stats-period 0)
 case "$KIND" in
     afpacket | afxdp)
         veth_pair "$SRV" srv0 "$CLI" cli0

@@ -78,9 +78,18 @@ def main():
         want = a.runt if k == "runt" else 0
         if v != want:
             errors.append("lcore drops %s = %d, expected %d" % (k, v, want))
-    handled = sum(lc.get("pkts", 0) for lc in lcores)
-    if handled != sum(a.rx):
-        errors.append("lcores handled %d packets, expected %d (all received)" % (handled, sum(a.rx)))
+    # Run to completion: every lcore handles what it receives. Pipeline mode: the rx
+    # lcores receive everything and the workers handle everything (no ring drops).
+    roles = {lc.get("role", "forward") for lc in lcores}
+    for role in sorted(roles):
+        handled = sum(lc.get("pkts", 0) for lc in lcores if lc.get("role", "forward") == role)
+        if handled != sum(a.rx):
+            errors.append("%s lcores handled %d packets, expected %d (all received)"
+                          % (role, handled, sum(a.rx)))
+    for r in final.get("rings", []):
+        if r["enqueued"] != r["dequeued"] or r["ring_full"]:
+            errors.append("ring %s: enqueued %d, dequeued %d, ring_full %d"
+                          % (r["name"], r["enqueued"], r["dequeued"], r["ring_full"]))
 
     pools = final.get("mempools", [])
     if not pools:

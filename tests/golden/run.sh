@@ -51,6 +51,11 @@ fi
 C10M=$(cd "$(dirname "$C10M")" && pwd)/$(basename "$C10M")
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# With C10M_PIPELINE=N (meson's golden-pipeline), c10m runs in --pipeline mode with
+# one rx lcore and N workers: its output must still equal testpmd's byte for byte.
+source "$HERE/../../scripts/lib/lcores.sh"
+read -ra C10M_LC <<<"$(c10m_lcores)"
+read -ra C10M_MODE <<<"$(c10m_mode_args)"
 PY=/usr/bin/python3
 gen() { "$PY" "$HERE/gen_pcap.py" "$@"; }
 pcap_cmp() { "$PY" "$HERE/pcap_cmp.py" "$@"; }
@@ -132,8 +137,8 @@ golden_case() {
     fi
 
     timeout -k 5 20 "$C10M" \
-        --no-pci --in-memory -l 0 --file-prefix="${PREFIX}_c10m_$name" "${c_vdevs[@]}" \
-        -- --forward-mode="$mode" --duration 2 --stats-format json \
+        --no-pci --in-memory "${C10M_LC[@]}" --file-prefix="${PREFIX}_c10m_$name" "${c_vdevs[@]}" \
+        -- "${C10M_MODE[@]}" --forward-mode="$mode" --duration 2 --stats-format json \
         </dev/null >"$c_json" 2>"$c_log"
     rc=$?
     if [[ $rc -eq 0 ]]; then ok "$name: c10m ran (exit 0)"; else
@@ -193,10 +198,10 @@ runts=$((R0 - K0 + R1 - K1))
 if [[ $runts -gt 0 ]]; then ok "runt: inputs hold $runts runt frames"; else bad "runt: inputs hold runt frames" "none found"; fi
 
 timeout -k 5 20 "$C10M" \
-    --no-pci --in-memory -l 0 --file-prefix="${PREFIX}_c10m_runt" \
+    --no-pci --in-memory "${C10M_LC[@]}" --file-prefix="${PREFIX}_c10m_runt" \
     --vdev=net_pcap0,rx_pcap=runt0.pcap,tx_pcap=c10m_out0_runt.pcap \
     --vdev=net_pcap1,rx_pcap=runt1.pcap,tx_pcap=c10m_out1_runt.pcap \
-    -- --forward-mode=macswap --duration 2 --stats-format json \
+    -- "${C10M_MODE[@]}" --forward-mode=macswap --duration 2 --stats-format json \
     </dev/null >c10m_runt.json 2>c10m_runt.log
 rc=$?
 if [[ $rc -eq 0 ]]; then

@@ -314,6 +314,20 @@ TEST(Pipeline, FewerTxQueuesThanWorkersGoThroughARingToTheQueuesOwner) {
     EXPECT_EQ(p.rings.size(), 6u + 3u) << "2 x 3 rx rings, one tx ring per worker";
 }
 
+TEST(Pipeline, QueuePairPortsGiveWorkersOwnQueuesOnlyWithAsManyRxQueues) {
+    auto in = two_sockets();
+    in.nb_cores = 3;                // rx 1; workers 2, 3
+    in.ports = {{0, 0, 16, true}};  // net_tap: tx queues = rx queues, 16 at most
+    auto p = plan_pipeline(in, {1, 1024});
+    EXPECT_EQ(p.own_tx_queues, (std::vector<bool>{false})) << "1 rx queue: 1 tx queue";
+    EXPECT_EQ(p.rx.txq, (std::vector<uint16_t>{1}));
+    in.rxq = 2;
+    p = plan_pipeline(in, {1, 1024});
+    EXPECT_EQ(p.own_tx_queues, (std::vector<bool>{true}));
+    EXPECT_EQ(p.rx.txq, (std::vector<uint16_t>{2}));
+    EXPECT_EQ(p.workers[1].tx, (std::vector<WorkerTx>{{0, 1, -1}}));
+}
+
 TEST(Pipeline, MoreWorkersThanQueuesShareTheOwners) {
     auto in = two_sockets();  // 7 worker lcores
     in.ports = {{0, 0, 1}};   // one queue pair only

@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""Per-flow order through an echo server: F UDP flows (one socket, so one source
+port, each), each sending N datagrams numbered 0..N-1 as fast as it can in rounds
+of W, reading back the echoes. Every datagram must come back, and within a flow in
+the order it was sent (order across flows may change). Prints one JSON line; exit 0
+when every flow came back whole and in order.
+
+usage: udp_order_check.py HOST PORT FLOWS PER_FLOW [WINDOW] [TIMEOUT]"""
+import json
+import select
+import socket
+import struct
+import sys
+import time
+
+
+def main():
+    host, port, flows, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    window = int(sys.argv[5]) if len(sys.argv) > 5 else 16
+    timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 30
+    socks = []
+    for f in range(flows):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        s.connect((host, port))
+        s.setblocking(False)
+        socks.append(s)
+    by_fd = {s.fileno(): i for i, s in enumerate(socks)}
+    sent = [0] * flows
+    last = [-1] * flows
+    got = [0] * flows
+    out_of_order = 0
+    bad = 0
+    poller = select.poll()
+    for s in socks:
+        poller.register(s, select.POLLIN)
+    deadline = time.time() + timeout
+    while time.time() < deadline and sum(got) < flows * n:
+        for f, s in enumerate(socks):
+            # Keep at most `window` in flight per flow.
+            while sent[f] < n and sent[f] - got[f] < window:
+                s.send(struct.pack("!II", f, sent[f]) + b"o" * 56)
+                sent[f] += 1
+        for fd, _ in poller.poll(50):
+            f = by_fd[fd]
+            while True:
+                try:
+                    data = socks[f].recv(2048)
+                except BlockingIOError:
+                    break
+                if len(data) < 8 or struct.unpack("!I", data[:4])[0] != f:
+                    bad += 1
+                    continue
+                seq = struct.unpack("!I", data[4:8])[0]
+                if seq <= last[f]:
+                    out_of_order += 1
+                last[f] = max(last[f], seq)
+                got[f] += 1
+    whole = sum(1 for f in range(flows) if got[f] == n)
+    print(json.dumps({"flows": flows, "per_flow": n, "flows_whole": whole,
+                      "echoed": sum(got), "out_of_order": out_of_order, "bad": bad}))
+    return 0 if whole == flows and out_of_order == 0 and bad == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
