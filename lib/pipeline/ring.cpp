@@ -9,6 +9,14 @@
 
 namespace c10m::pipeline {
 
+unsigned ring_put(rte_ring *r, rte_mbuf *const *pkts, unsigned n, unsigned *free_slots) noexcept {
+    return rte_ring_sp_enqueue_burst(r, reinterpret_cast<void *const *>(pkts), n, free_slots);
+}
+
+unsigned ring_take(rte_ring *r, rte_mbuf **pkts, unsigned n) noexcept {
+    return rte_ring_sc_dequeue_burst(r, reinterpret_cast<void **>(pkts), n, nullptr);
+}
+
 Ring::Ring(const std::string &name, unsigned size, int socket, unsigned from, unsigned to)
     : name_(name), from_(from), to_(to) {
     ring_ = rte_ring_create(name.c_str(), size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);

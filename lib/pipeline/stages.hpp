@@ -32,8 +32,7 @@ inline uint32_t rx_stage_drain_tx(RxContext &ctx) noexcept {
     for (uint16_t i = 0; i < ctx.nb_from; ++i) {
         RxContext::FromWorker &fw = ctx.from[i];
         TxBuffer &tx = ctx.outs[fw.out];
-        const unsigned n = rte_ring_sc_dequeue_burst(
-            fw.ring, reinterpret_cast<void **>(tx.pkts + tx.count), ctx.burst, nullptr);
+        const unsigned n = ring_take(fw.ring, tx.pkts + tx.count, ctx.burst);
         if (n == 0) continue;
         fw.stats->dequeued.add(n);
         tx.count = static_cast<uint16_t>(tx.count + n);
@@ -90,8 +89,7 @@ void rx_loop(RxContext &ctx, PipelineSync &sync, Duties &duties) noexcept {
                 RxContext::ToWorker &tw = ctx.to[w];
                 if (tw.n == 0) continue;
                 unsigned free_slots = 0;
-                const unsigned done = rte_ring_sp_enqueue_burst(
-                    tw.ring, reinterpret_cast<void *const *>(tw.pkts), tw.n, &free_slots);
+                const unsigned done = ring_put(tw.ring, tw.pkts, tw.n, &free_slots);
                 tw.stats->produced(done, tw.n - done, rte_ring_get_capacity(tw.ring) - free_slots);
                 if (done < tw.n) [[unlikely]] {
                     rte_pktmbuf_free_bulk(&tw.pkts[done], tw.n - done);
@@ -151,8 +149,7 @@ void worker_loop(LcoreContext<Mode> &ctx, PipelineSync &sync, Duties &duties) no
         uint32_t got = 0;
         for (uint16_t r = 0; r < ctx.nb_inputs; ++r) {
             InRing &ir = ctx.inputs[r];
-            const unsigned n =
-                rte_ring_sc_dequeue_burst(ir.ring, reinterpret_cast<void **>(in), burst, nullptr);
+            const unsigned n = ring_take(ir.ring, in, burst);
             if (n == 0) continue;
             ir.stats->dequeued.add(n);
             got += n;

@@ -51,8 +51,7 @@ struct TxBuffer : net::TxSink {
                 counters->tx_full[port].add(count - done);
         } else {
             unsigned free_slots = 0;
-            done = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(
-                ring, reinterpret_cast<void *const *>(pkts), count, &free_slots));
+            done = static_cast<uint16_t>(ring_put(ring, pkts, count, &free_slots));
             ring_stats->produced(done, count - done, rte_ring_get_capacity(ring) - free_slots);
             if (done < count) [[unlikely]]
                 counters->drops[static_cast<size_t>(stats::Drop::ring_full)].add(count - done);
