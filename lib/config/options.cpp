@@ -147,6 +147,10 @@ po::options_description make_description() {
          "auto | af_xdp | af_packet (default auto): the PMD for --iface ports. auto uses "
          "AF_XDP (net_af_xdp) where the interface accepts an XDP program and falls back to "
          "AF_PACKET (net_af_packet), which works everywhere, saying which and why")
+        ("drain-timeout", s()->value_name("SEC"),
+         "graceful stop: on SIGTERM, refuse new TCP connections (a RST, counted as "
+         "tcp_draining) and keep serving the open ones until they close or SEC seconds pass, "
+         "then reset the rest and exit (default 0: SIGTERM stops at once; SIGINT always does)")
         ("pipeline",
          "pipeline mode: the first --rx-lcores forwarding lcores poll the rx queues and hand "
          "each frame, by a symmetric flow hash (both directions and every segment of a flow "
@@ -436,6 +440,7 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
             fail("iface-pmd", "one of auto, af_xdp, af_packet", *s);
     }
     if (auto s = str("duration")) c.duration = parse_seconds("duration", *s, 31536000);
+    if (auto s = str("drain-timeout")) c.drain_timeout = parse_seconds("drain-timeout", *s, 86400);
     c.pipeline = vm.count("pipeline") > 0;
     for (const char *flag : {"rx-lcores", "ring-size"})
         if (vm.count(flag) && !c.pipeline)

@@ -62,6 +62,7 @@ struct AppConfig {
     bool iface_force = false;                  // --iface-force
     IfacePmd iface_pmd = IfacePmd::automatic;  // --iface-pmd
     double duration = 0;                       // --duration; 0 = until SIGINT/SIGTERM
+    double drain_timeout = 0;                  // --drain-timeout; 0 = SIGTERM stops at once
     bool pipeline = false;                     // --pipeline
     unsigned rx_lcores = 1;                    // --rx-lcores
     unsigned ring_size = 1024;                 // --ring-size

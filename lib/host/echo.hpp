@@ -119,10 +119,14 @@ inline Verdict arp(uint8_t *f, uint32_t len, bool dst_ok, const PortHost &ph, Ne
     if (l4len < 8) return dropped(Drop::icmp_truncated);
     if (!wire::checksum_ok_native(wire::sum_native(l4, l4len)))
         return dropped(Drop::icmp_bad_checksum);
-    if (l4[0] != 8 || l4[1] != 0) return dropped(Drop::icmp_not_echo);
+    // An echo request whatever its code: Linux answers code 9 too (OS fingerprinting
+    // probes send it), and its reply keeps the code.
+    if (l4[0] != 8) return dropped(Drop::icmp_not_echo);
     if (!lc.icmp_echo.take(now)) return dropped(Drop::icmp_rate_limited);
-    l4[0] = 0;  // echo reply; identifier, sequence and data stay
-    wire::store16(l4 + 2, wire::checksum_update16(wire::load16(l4 + 2), 0x0800, 0x0000));
+    const uint16_t old_word = wire::load16(l4);
+    l4[0] = 0;  // echo reply; code, identifier, sequence and data stay
+    wire::store16(l4 + 2,
+                  wire::checksum_update16(wire::load16(l4 + 2), old_word, wire::load16(l4)));
     ip_reply(ip);
     eth_reply(f, ph.mac);
     return replied(14 + total, Event::icmp_echo_reply);

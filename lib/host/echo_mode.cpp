@@ -63,7 +63,11 @@ void Echo::init(Lcore &l, const pipeline::LcoreEnv &env) {
     ts.ports = cfg.tcp_ports;
     ts.cookie_key = {random64(), random64()};
     ts.hash_seed = random64();
-    ts.max_held = kTcpHeldPerLcore;
+    // Never more than half of this lcore's share of what the ports leave of the pool:
+    // held echo must leave mbufs to receive with, or the ACKs and RSTs that would
+    // free it could not come in (a tiny --total-num-mbufs deadlocked so, over tap).
+    ts.max_held = std::max<uint32_t>(
+        16, std::min<uint32_t>(kTcpHeldPerLcore, env.pool_spare / 2 / std::max(env.nb_lcores, 1u)));
     ts.mss_limit = 0xffff;  // lowered by each stream (init below)
     const size_t bytes = tcp::Engine::memory_bytes(ts);
     l.tcp_mem = rte_zmalloc_socket("c10m_tcp_flows", bytes, RTE_CACHE_LINE_SIZE, env.socket);
@@ -149,6 +153,7 @@ void Echo::report(const Lcore &l, stats::Sample &s) {
     s.tcp.on = true;
     s.tcp.max_flows += l.tcp->capacity();
     s.tcp.table_bytes += l.tcp->table_bytes();
+    s.tcp.held += l.tcp->held();
     s.tcp.bytes_per_flow = tcp::kBytesPerFlow;
     s.tcp.record_bytes = sizeof(tcp::Conn);
 }

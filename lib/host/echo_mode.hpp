@@ -10,6 +10,7 @@
 #include "net/rx_csum.hpp"
 #include "net/tx_sink.hpp"
 #include "pipeline/mode.hpp"
+#include "pipeline/stop.hpp"
 #include "tcp/engine.hpp"
 
 namespace c10m::host {
@@ -28,6 +29,7 @@ struct Echo : pipeline::ModeBase {
         net::PortSet udp_ports;      // --udp-port
         tcp::Engine *tcp = nullptr;  // --tcp-port: this lcore's connections
         void *tcp_mem = nullptr;     // its flow table, in hugepages on the lcore's socket
+        bool draining = false;       // SIGTERM with --drain-timeout: no new connections
     };
     struct Stream {
         net::PortHost host;      // the rx port's identity (a copy, on this lcore)
@@ -103,9 +105,21 @@ struct Echo : pipeline::ModeBase {
             l.tcp->input(segs[i], s.tcp_stream, seg_len[i], net::rx_l4_csum(segs[i]), now, t);
     }
 
-    // Timers of TCP-lite: one inline compare until the next millisecond.
+    // Timers of TCP-lite: one inline compare until the next millisecond; and a look
+    // at whether a graceful stop began.
     static inline bool poll(Lcore &l, uint64_t now, stats::Tally &t) noexcept {
-        return l.tcp && l.tcp->run_timers(now, t);
+        if (!l.tcp) return false;
+        if (pipeline::drain_requested() && !l.draining) [[unlikely]] {
+            l.draining = true;
+            l.tcp->refuse_new(true);
+        }
+        return l.tcp->run_timers(now, t);
+    }
+
+    // A drain that ran out resets what is still open (a stop without a drain lets
+    // go silently: see release).
+    static void finish(Lcore &l, uint64_t now, stats::Tally &t) noexcept {
+        if (l.draining && l.tcp) l.tcp->reset_all(now, t);
     }
 
     // A gratuitous ARP for the stream's port, sent once when the loop starts by the

@@ -93,6 +93,7 @@ inline void drain_tick(LcoreContext<Mode> &ctx, LoopTally &lt, stats::Tally &tal
 
 template <class Mode>
 inline void finish(LcoreContext<Mode> &ctx, LoopTally &lt, stats::Tally &tally) noexcept {
+    Mode::finish(ctx.mode, rte_rdtsc(), tally);
     for (uint16_t s = 0; s < ctx.nb_streams; ++s)
         ctx.streams[s].tx.flush();
     for (uint16_t s = 0; s < ctx.nb_streams; ++s)

@@ -30,6 +30,9 @@
 //                         packets, which the loop then sends at once
 //   announce(Lcore, Stream, tx, pool, tally)
 //                         once when the loop starts (a host's gratuitous ARP)
+//   finish(Lcore, now, tally)
+//                         when its loop stops, before the last flush (a drained stop
+//                         resets the TCP connections still open)
 //   release(Lcore)        after every loop stopped: let go of the mbufs it holds
 //   report(Lcore, sample) adds the mode's own figures to a stats sample
 //   mbuf_priv_bytes(cfg), held_mbufs_per_lcore(cfg)
@@ -51,7 +54,8 @@ struct LcoreEnv {
     const config::AppConfig &cfg;
     unsigned lcore;
     int socket;
-    rte_mempool *pool;  // the lcore's socket's mempool (for packets it originates)
+    rte_mempool *pool;    // the lcore's socket's mempool (for packets it originates)
+    uint32_t pool_spare;  // its mbufs the ports do not hold once started
     uint64_t tsc_hz;
     uint64_t now;
     unsigned nb_lcores;  // lcores that run the mode (workers, in pipeline mode)
@@ -86,6 +90,8 @@ struct ModeBase {
     }
     template <class L, class S>
     static void announce(L &, S &, net::TxSink &, rte_mempool *, stats::Tally &) noexcept {}
+    template <class L>
+    static void finish(L &, uint64_t, stats::Tally &) noexcept {}
     template <class L>
     static void release(L &) noexcept {}
     template <class L>

@@ -145,7 +145,9 @@ class Lcores {
     }
 
     LcoreEnv lcore_env(unsigned lcore, int socket, unsigned nb_lcores) const {
-        return {r_.cfg(), lcore, socket, r_.pool(socket), rte_get_tsc_hz(), rte_rdtsc(), nb_lcores};
+        const io::Mempool &mp = r_.pool_map().at(socket);
+        const uint32_t spare = mp.size() > mp.baseline() ? mp.size() - mp.baseline() : 0;
+        return {r_.cfg(), lcore, socket, mp.get(), spare, rte_get_tsc_hz(), rte_rdtsc(), nb_lcores};
     }
 
     // A stream's tx buffer, to a port's queue.
@@ -288,6 +290,7 @@ int run(const config::AppConfig &cfg) {
         C10M_LOG(INFO, "lcore %u (socket %d) main: stats and signals", r.main_lcore(),
                  static_cast<int>(rte_lcore_to_socket_id(r.main_lcore())));
 
+    g_drain_enabled = cfg.drain_timeout > 0;
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     Supervisor sup(cfg, r.port_list(), lcores.views(), r.pool_map(), r.rings(),

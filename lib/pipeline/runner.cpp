@@ -6,6 +6,7 @@
 #include <rte_lcore.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 
 #include "common/capture.hpp"
@@ -27,7 +28,14 @@ std::string mac_text(const rte_ether_addr &a) {
 
 }  // namespace
 
-extern "C" void on_stop_signal(int) {
+extern "C" void on_stop_signal(int sig) {
+    // With --drain-timeout the first SIGTERM drains; SIGINT, or a second SIGTERM,
+    // stops at once.
+    if (sig == SIGTERM && g_drain_enabled.load(std::memory_order_relaxed) &&
+        !g_draining.load(std::memory_order_relaxed)) {
+        g_draining.store(true, std::memory_order_relaxed);
+        return;
+    }
     request_stop();
 }
 
@@ -56,7 +64,39 @@ Supervisor::Supervisor(const config::AppConfig &cfg, const std::vector<io::Port>
     next_ = std::min(next_stats_, end_tsc_ ? end_tsc_ : UINT64_MAX);
 }
 
+// Connections open now, from the lcores' event counters (published every 100 us).
+uint64_t Supervisor::open_connections() const noexcept {
+    using stats::Event;
+    uint64_t opened = 0, ended = 0;
+    auto ev = [](const stats::LcoreCounters &c, Event e) {
+        return c.events[static_cast<size_t>(e)].get();
+    };
+    for (const auto &l : lcores_) {
+        opened += ev(*l.counters, Event::tcp_conn_opened);
+        ended += ev(*l.counters, Event::tcp_conn_closed) + ev(*l.counters, Event::tcp_conn_reset) +
+                 ev(*l.counters, Event::tcp_conn_reclaimed) +
+                 ev(*l.counters, Event::tcp_conn_gave_up) +
+                 ev(*l.counters, Event::tcp_conn_reset_at_drain);
+    }
+    return opened > ended ? opened - ended : 0;
+}
+
 void Supervisor::run(uint64_t now) noexcept {
+    if (drain_requested()) {
+        if (!drain_end_) {
+            drain_end_ = now + static_cast<uint64_t>(cfg_.drain_timeout * static_cast<double>(hz_));
+            C10M_LOG(NOTICE,
+                     "SIGTERM: draining: new connections are refused; %lu open, up to %.1f s for "
+                     "them to close",
+                     static_cast<unsigned long>(open_connections()), cfg_.drain_timeout);
+        }
+        if (open_connections() == 0 || now >= drain_end_) {
+            if (now >= drain_end_)
+                C10M_LOG(NOTICE, "drain timeout: %lu connections still open are reset",
+                         static_cast<unsigned long>(open_connections()));
+            request_stop();
+        }
+    }
     if (end_tsc_ && now >= end_tsc_) request_stop();
     if (now >= next_stats_) {
         print(sample(now, false));
@@ -355,8 +395,16 @@ void Runner::ports() {
                  p.id(), c.name.c_str(), c.driver.c_str(), c.socket, mac_text(c.mac).c_str(),
                  p.nb_rxq(), p.nb_rxd(), p.nb_txq(), p.nb_txd(), p.rss() ? "symmetric" : "off");
     }
-    for (auto &[socket, pool] : pools_)
+    for (auto &[socket, pool] : pools_) {
         pool.mark_baseline();
+        // What the ports leave is what every lcore receives, holds and sends with.
+        const uint32_t spare = pool.size() - std::min(pool.size(), pool.baseline());
+        if (spare < 4u * cfg_.burst * static_cast<uint32_t>(ports_.size()) + 512u)
+            C10M_LOG(WARNING,
+                     "mempool c10m_s%d: the ports hold %u of its %u mbufs once started, leaving "
+                     "%u to receive and send with: raise --total-num-mbufs or lower --rxd",
+                     socket, pool.baseline(), pool.size(), spare);
+    }
 
     for (const auto &r : pp_.rings)
         rings_.push_back(

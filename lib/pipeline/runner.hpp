@@ -19,6 +19,7 @@
 #include "io/port.hpp"
 #include "pipeline/mapping.hpp"
 #include "pipeline/ring.hpp"
+#include "pipeline/stop.hpp"
 #include "stats/counters.hpp"
 #include "stats/report.hpp"
 
@@ -49,7 +50,7 @@ class Supervisor {
                const std::vector<std::unique_ptr<Ring>> &rings,
                std::function<void(stats::Sample &)> mode_report);
 
-    bool due(uint64_t now) const noexcept { return now >= next_; }
+    bool due(uint64_t now) const noexcept { return now >= next_ || drain_requested(); }
     void run(uint64_t now) noexcept;
     stats::Sample sample(uint64_t now, bool final) const;
     // Rates over the last period; the final sample's rates cover the whole run.
@@ -61,8 +62,11 @@ class Supervisor {
     const std::vector<LcoreView> &lcores_;
     const std::map<int, io::Mempool> &pools_;
     const std::vector<std::unique_ptr<Ring>> &rings_;
+    uint64_t open_connections() const noexcept;
+
     std::function<void(stats::Sample &)> mode_report_;
     uint64_t hz_, start_ = 0, period_tsc_ = 0, end_tsc_ = 0, next_stats_ = 0, next_ = 0;
+    uint64_t drain_end_ = 0;  // TSC at which a drain ends (0: not draining)
     std::optional<stats::Sample> prev_;
 };
 

@@ -14,4 +14,14 @@ inline void request_stop() noexcept {
     g_stop.store(true, std::memory_order_relaxed);
 }
 
+// Graceful stop (--drain-timeout): SIGTERM sets g_draining instead of g_stop. Modes
+// take no new work (TCP refuses new connections) and finish what they have; the
+// supervisor stops everything once nothing is left open, or at the timeout.
+inline std::atomic<bool> g_drain_enabled{false};
+inline std::atomic<bool> g_draining{false};
+
+inline bool drain_requested() noexcept {
+    return g_draining.load(std::memory_order_relaxed);
+}
+
 }  // namespace c10m::pipeline

@@ -69,7 +69,8 @@ uint64_t tcp_active(const Sample &s) {
     for (const auto &l : s.lcores) {
         opened += ev(l, Event::tcp_conn_opened);
         ended += ev(l, Event::tcp_conn_closed) + ev(l, Event::tcp_conn_reset) +
-                 ev(l, Event::tcp_conn_reclaimed) + ev(l, Event::tcp_conn_gave_up);
+                 ev(l, Event::tcp_conn_reclaimed) + ev(l, Event::tcp_conn_gave_up) +
+                 ev(l, Event::tcp_conn_reset_at_drain);
     }
     return opened >= ended ? opened - ended : 0;
 }
@@ -112,7 +113,8 @@ std::string format_text(const Sample &cur, const Sample *prev) {
     if (cur.tcp.on)
         os << "  tcp: active " << tcp_active(cur) << " of " << cur.tcp.max_flows
            << " flows; flow table " << cur.tcp.table_bytes << " bytes in hugepages, "
-           << cur.tcp.bytes_per_flow << " per flow (record " << cur.tcp.record_bytes << ")\n";
+           << cur.tcp.bytes_per_flow << " per flow (record " << cur.tcp.record_bytes << "); "
+           << cur.tcp.held << " segments held\n";
     for (const auto &m : cur.pools)
         os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
            << " of " << m.size << " (ports hold " << m.baseline << ")\n";
@@ -190,7 +192,7 @@ std::string format_json(const Sample &cur, const Sample *prev) {
         os << ",\"tcp\":{\"active\":" << tcp_active(cur) << ",\"max_flows\":" << cur.tcp.max_flows
            << ",\"bytes_per_flow\":" << cur.tcp.bytes_per_flow
            << ",\"record_bytes\":" << cur.tcp.record_bytes
-           << ",\"table_bytes\":" << cur.tcp.table_bytes << "}";
+           << ",\"table_bytes\":" << cur.tcp.table_bytes << ",\"held\":" << cur.tcp.held << "}";
     os << "}\n";
     return os.str();
 }

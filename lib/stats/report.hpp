@@ -45,6 +45,7 @@ struct TcpSample {
     uint64_t bytes_per_flow = 0;  // record + hash slots + free-list entry
     uint64_t record_bytes = 0;    // the record alone
     uint64_t table_bytes = 0;     // all of it, over all lcores (hugepages)
+    uint64_t held = 0;            // segments held now (echo data and out of order)
 };
 
 // A pipeline ring between two lcores.

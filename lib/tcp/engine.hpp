@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -44,8 +45,12 @@ struct Settings {
     std::vector<uint16_t> ports{7};
     SipKey cookie_key{};
     uint64_t hash_seed = 0;
-    uint32_t rst_rate = 1000;  // RSTs for no connection, and challenge ACKs, per second
-    uint32_t max_held = 8192;  // echo segments held at once on this lcore
+    // RSTs for segments of no connection, per second (0: unlimited, as Linux).
+    uint32_t rst_rate = 0;
+    // Challenge ACKs per second on the lcore, on average: each second's budget is
+    // drawn at random in [rate/2, 3 rate/2) (0: only the per-connection limit).
+    uint32_t challenge_rate = 1000;
+    uint32_t max_held = 8192;  // echo and out-of-order segments held at once on this lcore
 };
 
 inline constexpr uint16_t kRtoMinMs = 200;  // as Linux (RFC 6298 says 1 s)
@@ -59,6 +64,22 @@ inline constexpr uint8_t kMaxStreams = 16;
 // connection takes a slot only while it has a hole).
 inline constexpr uint16_t kOooSlots = 4096;
 inline constexpr uint16_t kOooPerConn = 64;
+// At most one ACK per this many ms for an unacceptable pure ACK, and one challenge
+// ACK, per connection (Linux: net.ipv4.tcp_invalid_ratelimit).
+inline constexpr uint32_t kOowIntervalMs = 500;
+// A held segment counts as at least this many bytes against the window we give.
+inline constexpr uint32_t kHeldSegmentCost = 512;
+// Past half the lcore's held budget, a connection holds at most its share of it, and
+// never less than this.
+inline constexpr uint32_t kMinHeldShare = 16;
+// cwnd never grows past this (it also grows only while it is what limits sending).
+inline constexpr uint32_t kMaxCwnd = 1u << 30;
+// The smallest MSS we use; a peer's below it is raised to it (Linux: tcp_min_snd_mss).
+inline constexpr uint32_t kMinMss = 48;
+// Connections remembered after they end (by 4-tuple hash, where they ended), and
+// for how long: as long as the peer's TIME_WAIT (Linux: 60 s).
+inline constexpr uint32_t kClosedSlots = 16384;
+inline constexpr uint32_t kTimeWaitMs = 60000;
 
 // Memory per connection: the record, two hash slots and a free-list entry.
 inline constexpr size_t kBytesPerFlow = sizeof(Conn) + 2 * sizeof(FlowSlot) + sizeof(uint32_t);
@@ -121,6 +142,12 @@ class Engine {
     // holds (at shutdown, so that the pool's in-use count returns to its baseline).
     void release_all() noexcept;
 
+    // Draining (graceful stop): new connections are refused with a RST; the open
+    // ones go on.
+    void refuse_new(bool on) noexcept { refusing_ = on; }
+    // Resets every open connection (a RST each) and lets it go: a drain ran out.
+    void reset_all(uint64_t now, stats::Tally &t) noexcept;
+
     // Calls fn(const Conn &) for each open connection (off the data path: reports).
     template <class Fn>
     void for_each_conn(Fn &&fn) const {
@@ -135,7 +162,8 @@ class Engine {
     // For tests: the record of a connection, or nullptr.
     const Conn *find(uint8_t stream, uint32_t raddr, uint16_t rport, uint16_t lport) const noexcept;
     uint32_t tick() const noexcept { return tick_; }
-    uint32_t held() const noexcept { return held_; }
+    // Segments held now (may be read from another thread: a relaxed atomic).
+    uint32_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
     static SegMeta &meta(rte_mbuf *m) noexcept {
         return *static_cast<SegMeta *>(rte_mbuf_to_priv(m));
     }
@@ -171,9 +199,26 @@ class Engine {
                 stats::Tally &t) noexcept;
     bool ooo_insert(Conn &c, rte_mbuf *m, uint32_t seq, uint32_t payload_off, uint32_t plen,
                     bool fin) noexcept;
+    void hold(Conn &c) noexcept;
+    void unhold(Conn &c) noexcept;
+    bool may_hold(const Conn &c) const noexcept;
+    bool oow_allowed(Conn &c) noexcept;
+    bool challenge_allowed(Conn &c) noexcept;
+    uint32_t accept_window(const Conn &c) const noexcept;
+    bool split_front(Conn &c, uint32_t allowed, stats::Tally &t) noexcept;
+    void stop_timing(Conn &c) noexcept;
     bool ooo_drain(Conn &c, stats::Tally &t) noexcept;
     void ooo_release(Conn &c) noexcept;
 
+  public:
+    // One remembered end of a connection (see kClosedSlots).
+    struct Closed {
+        uint32_t hash;     // the 4-tuple's flow-table hash
+        uint32_t tick;     // when it ended (ms since start, + 1; 0: empty)
+        uint32_t rcv_nxt;  // where the peer's sequence numbers were then
+    };
+
+  private:
     struct OooSlot {
         rte_mbuf *head;  // sorted by sequence number, no overlaps
         uint32_t count;
@@ -188,24 +233,31 @@ class Engine {
     uint64_t base_tsc_ = 0;
     uint64_t next_tick_tsc_ = 0;  // run_timers has nothing to do before this
     bool pushed_ = false;         // a segment went to a stream since run_timers
+    bool refusing_ = false;       // draining: no new connections
     uint64_t tsc_hz_ = 1;
     uint64_t tsc_per_ms_ = 1;
     uint64_t tsc_per_us_ = 1;
     uint32_t tick_ = 0;    // ms since start
     uint32_t now_us_ = 0;  // us since start (wraps every 71 minutes; differences only)
     uint32_t window_ = 0;
-    uint32_t held_ = 0;
+    std::atomic<uint32_t> held_{0};  // written by its lcore only
+    uint32_t holders_ = 0;           // connections holding at least one segment
     uint32_t max_held_ = 0;
     uint32_t idle_ms_ = 0;
+    uint32_t challenge_rate_ = 0;
+    uint32_t challenge_left_ = 0;    // challenge ACKs left this second
+    uint32_t challenge_second_ = 0;  // ... which is this one (tick / 1000)
+    bool challenge_started_ = false;
     uint16_t mss_limit_ = 0;
     uint8_t our_ws_ = 0;
     uint8_t nb_streams_ = 0;
+    uint64_t rng_ = 0;  // draws the challenge budgets
     net::TokenBucket rst_limit_;
-    net::TokenBucket challenge_limit_;
     rte_mempool *pool_ = nullptr;
     Stream streams_[kMaxStreams];
     OooSlot *ooo_ = nullptr;
     uint16_t *ooo_free_ = nullptr;
+    Closed *closed_ = nullptr;
     uint32_t ooo_nfree_ = 0;
     size_t table_bytes_ = 0;
 };

@@ -44,7 +44,7 @@ class FlowTable {
     // records[capacity], slots[flow_slots_for(capacity)], free_stack[capacity]; all
     // zero-initialised or not, they are reset here.
     FlowTable(Record *records, FlowSlot *slots, uint32_t *free_stack, uint32_t capacity,
-              uint32_t seed) noexcept
+              uint64_t seed) noexcept
         : rec_(records),
           slots_(slots),
           free_(free_stack),

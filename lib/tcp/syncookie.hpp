@@ -4,12 +4,16 @@
 // what the handshake negotiated, so that a SYN costs no state; the connection is
 // created only when the final ACK returns a valid cookie (ACK - 1).
 //
-//   bits 31..28  time slot (64 s each) modulo 16: a cookie is accepted for 2 slots
+//   bits 31..29  time slot (64 s each) modulo 8: a cookie is accepted for 2 slots
 //                after the one it was made in (64 to 192 s)
-//   bits 27..26  index of the MSS we advertised (kMssTable)
+//   bits 28..26  index of the MSS we advertised (kMssTable)
 //   bits 25..23  index of the peer's window scale, rounded down (kWscaleTable)
 //   bits 22..0   SipHash-2-4 under a per-process random key of the 4-tuple, the
 //                client's ISN, the full slot number and both indices
+//
+// Eight MSS values, from Linux's tcp_min_snd_mss (48) up: a peer's MSS below 536
+// is taken (Linux takes down to 48), and tunnels' usual values (1220 for IPv6 in
+// IPv4, 1380 for IPsec) are kept rather than rounded down to 536.
 //
 // A forger who knows everything but the key guesses 23 bits (1 in 8.4 million per
 // try per 4-tuple and client ISN); tampering with the MSS or window-scale bits
@@ -21,7 +25,7 @@
 
 namespace c10m::tcp {
 
-inline constexpr std::array<uint16_t, 4> kMssTable = {536, 1300, 1440, 1460};
+inline constexpr std::array<uint16_t, 8> kMssTable = {48, 216, 536, 1220, 1300, 1380, 1440, 1460};
 // -1: the peer sent no window scale option (scaling off in both directions).
 inline constexpr std::array<int8_t, 8> kWscaleTable = {-1, 0, 2, 4, 6, 7, 8, 9};
 inline constexpr uint32_t kCookieSlotSeconds = 64;
@@ -63,15 +67,15 @@ class SynCookies {
 
     uint32_t make(const Tuple &t, uint32_t client_isn, uint32_t slot, unsigned mss_idx,
                   unsigned ws_idx) const noexcept {
-        return (slot & 0xfu) << 28 | (mss_idx & 3u) << 26 | (ws_idx & 7u) << 23 |
-               (hash(t, client_isn, slot, mss_idx & 3u, ws_idx & 7u) & 0x7fffffu);
+        return (slot & 7u) << 29 | (mss_idx & 7u) << 26 | (ws_idx & 7u) << 23 |
+               (hash(t, client_isn, slot, mss_idx & 7u, ws_idx & 7u) & 0x7fffffu);
     }
 
     CookieResult check(const Tuple &t, uint32_t client_isn, uint32_t cookie,
                        uint32_t slot_now) const noexcept {
-        const unsigned mss_idx = cookie >> 26 & 3u;
+        const unsigned mss_idx = cookie >> 26 & 7u;
         const unsigned ws_idx = cookie >> 23 & 7u;
-        const uint32_t age = (slot_now - (cookie >> 28)) & 0xfu;
+        const uint32_t age = (slot_now - (cookie >> 29)) & 7u;
         const uint32_t slot = slot_now - age;
         const bool genuine =
             (hash(t, client_isn, slot, mss_idx, ws_idx) & 0x7fffffu) == (cookie & 0x7fffffu);
@@ -83,7 +87,7 @@ class SynCookies {
     // The cookie's slot bits say it could be one we issued lately (whether or not its
     // hash verifies for the segment at hand).
     static bool recent(uint32_t cookie, uint32_t slot_now) noexcept {
-        return ((slot_now - (cookie >> 28)) & 0xfu) <= kCookieMaxAge;
+        return ((slot_now - (cookie >> 29)) & 7u) <= kCookieMaxAge;
     }
 
   private:

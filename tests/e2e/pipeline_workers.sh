@@ -63,9 +63,11 @@ check "ping" bash -c "ip netns exec '$CLI' ping -c 2 -i 0.2 -W 2 '$SRV_IP' >/dev
 R=$(inns timeout 60 "$PY" "$HERE/udp_order_check.py" "$SRV_IP" 7 64 300 16 40)
 check "64 UDP flows x 300 datagrams, each flow back whole and in order: $R" test $? = 0
 R=$(inns timeout 120 "$PY" "$HERE/tcp_echo_check.py" --host "$SRV_IP" --timeout 100 --conns 2000 --bytes 4096 --parallel 200)
-check "2,000 TCP connections x 4 KB, every byte: $(echo "$R" | tail -1 | cut -c1-160)" test $? = 0
+RC=$?
+check "2,000 TCP connections x 4 KB, every byte: $(echo "$R" | tail -1 | cut -c1-160)" test $RC = 0
 R=$(inns timeout 120 "$PY" "$HERE/tcp_echo_check.py" --host "$SRV_IP" --timeout 100 --conns 4 --bytes 2000000 --parallel 4)
-check "4 TCP connections x 2 MB at once, every byte: $(echo "$R" | tail -1 | cut -c1-160)" test $? = 0
+RC=$?
+check "4 TCP connections x 2 MB at once, every byte: $(echo "$R" | tail -1 | cut -c1-160)" test $RC = 0
 for ((i = 0; i < 50; i++)); do
     L=$(grep '"tcp"' "$OUT" | tail -1)
     "$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); sys.exit(0 if s["tcp"]["active"]==0 else 1)' "$L" 2>/dev/null && break

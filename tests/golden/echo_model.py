@@ -56,11 +56,13 @@ for n in range(60):
         req = Ether(dst="ff:ff:ff:ff:ff:ff", src=mac) / ARP(op=1, hwsrc=mac, psrc=ip, pdst=OUR_IP) / Raw(b"\0" * 18)
         rep = Ether(dst=mac, src=OUR_MAC) / ARP(op=2, hwsrc=OUR_MAC, psrc=OUR_IP, hwdst=mac, pdst=ip)
         good(req, rep)
-    elif kind == 1:  # ping of some size
+    elif kind == 1:  # ping of some size; every third with code 9 (as OS fingerprinting
+        # probes send it), which Linux answers with the code kept
         data = payload(rng.choice([0, 8, 56, 300, 1472]))
+        code = 9 if n % 3 == 0 else 0
         req = Ether(dst=OUR_MAC, src=mac) / IP(src=ip, dst=OUR_IP, ttl=rng.randint(1, 255), id=n) / \
-            ICMP(type=8, id=0x1000 + n, seq=n) / Raw(data)
-        good(req, reply_ip(req, ICMP(type=0, id=0x1000 + n, seq=n) / Raw(data), proto=1))
+            ICMP(type=8, code=code, id=0x1000 + n, seq=n) / Raw(data)
+        good(req, reply_ip(req, ICMP(type=0, code=code, id=0x1000 + n, seq=n) / Raw(data), proto=1))
     elif kind in (2, 3):  # UDP echo, with and without a checksum
         data = payload(rng.randint(0, 1472))
         dport = 7 if kind == 2 else 5001

@@ -46,7 +46,7 @@ class Cookies : public ::testing::Test {
 };
 
 TEST_F(Cookies, ValidWithinTwoSlotsCarryingMssAndWindowScale) {
-    for (unsigned mi = 0; mi < 4; ++mi)
+    for (unsigned mi = 0; mi < 8; ++mi)
         for (unsigned wi = 0; wi < 8; ++wi) {
             const uint32_t ck = c.make(t, 1000, 77, mi, wi);
             for (uint32_t later = 0; later <= kCookieMaxAge; ++later) {
@@ -61,17 +61,17 @@ TEST_F(Cookies, ValidWithinTwoSlotsCarryingMssAndWindowScale) {
 TEST_F(Cookies, Expired) {
     const uint32_t ck = c.make(t, 1000, 77, 3, 5);
     EXPECT_EQ(c.check(t, 1000, ck, 77 + kCookieMaxAge + 1).status, CookieCheck::expired);
-    EXPECT_EQ(c.check(t, 1000, ck, 77 + 15).status, CookieCheck::expired);
-    // Sixteen slots later the 4-bit slot comes round again, but the hash covers the
+    EXPECT_EQ(c.check(t, 1000, ck, 77 + 7).status, CookieCheck::expired);
+    // Eight slots later the 3-bit slot comes round again, but the hash covers the
     // full slot number: not accepted.
-    EXPECT_NE(c.check(t, 1000, ck, 77 + 16).status, CookieCheck::ok);
+    EXPECT_NE(c.check(t, 1000, ck, 77 + 8).status, CookieCheck::ok);
 }
 
 TEST_F(Cookies, ForgedTamperedOrForAnotherConnection) {
     const uint32_t ck = c.make(t, 1000, 77, 3, 5);
     EXPECT_EQ(c.check(t, 1000, ck ^ 1, 77).status, CookieCheck::forged);
     // Claiming a larger MSS index, or another window scale, breaks the hash.
-    EXPECT_EQ(c.check(t, 1000, (ck & ~(3u << 26)) | (2u << 26), 77).status, CookieCheck::forged);
+    EXPECT_EQ(c.check(t, 1000, (ck & ~(7u << 26)) | (6u << 26), 77).status, CookieCheck::forged);
     EXPECT_EQ(c.check(t, 1000, ck ^ (1u << 23), 77).status, CookieCheck::forged);
     EXPECT_EQ(c.check(t, 1001, ck, 77).status, CookieCheck::forged) << "other client ISN";
     Tuple other = t;
@@ -88,11 +88,14 @@ TEST_F(Cookies, ForgedTamperedOrForAnotherConnection) {
 }
 
 TEST(CookieTables, IndexesRoundDown) {
-    EXPECT_EQ(mss_index(1460), 3);
-    EXPECT_EQ(mss_index(1459), 2);
-    EXPECT_EQ(mss_index(9000), 3);
-    EXPECT_EQ(mss_index(536), 0);
-    EXPECT_EQ(mss_index(535), -1);
+    EXPECT_EQ(mss_index(1460), 7);
+    EXPECT_EQ(mss_index(1459), 6);
+    EXPECT_EQ(mss_index(9000), 7);
+    EXPECT_EQ(mss_index(1380), 5);
+    EXPECT_EQ(mss_index(536), 2);
+    EXPECT_EQ(mss_index(535), 1);
+    EXPECT_EQ(mss_index(48), 0);
+    EXPECT_EQ(mss_index(47), -1);
     EXPECT_EQ(wscale_index(-1), 0);
     EXPECT_EQ(kWscaleTable[static_cast<size_t>(wscale_index(7))], 7);
     EXPECT_EQ(kWscaleTable[static_cast<size_t>(wscale_index(5))], 4);
