@@ -51,6 +51,10 @@ struct alignas(RTE_CACHE_LINE_SIZE) LcoreContext {
     uint16_t nb_inputs = 0;
     InRing inputs[kMaxRxLcores];
     uint8_t stream_of_port[RTE_MAX_ETHPORTS] = {};
+    // Run to completion with Mode::kTxAnyPort: tx buffers on the ports it polls no
+    // queue of (on the lcore's socket, owned by Lcores<Mode>).
+    uint16_t nb_tx_only = 0;
+    TxBuffer *tx_only[RTE_MAX_ETHPORTS] = {};
     StreamCtx<Mode> streams[kMaxStreamsPerLcore];
 };
 

@@ -72,11 +72,18 @@ template <class Mode>
 // Once per iteration after the streams: the mode's timers; what they produced is
 // sent at once.
 template <class Mode>
-inline void poll_mode(LcoreContext<Mode> &ctx, uint64_t now, stats::Tally &tally) noexcept {
-    if (Mode::poll(ctx.mode, now, tally)) {
-        for (uint16_t s = 0; s < ctx.nb_streams; ++s)
-            ctx.streams[s].tx.flush();
+inline void flush_all(LcoreContext<Mode> &ctx) noexcept {
+    for (uint16_t s = 0; s < ctx.nb_streams; ++s)
+        ctx.streams[s].tx.flush();
+    if constexpr (Mode::kTxAnyPort) {
+        for (uint16_t t = 0; t < ctx.nb_tx_only; ++t)
+            ctx.tx_only[t]->flush();
     }
+}
+
+template <class Mode>
+inline void poll_mode(LcoreContext<Mode> &ctx, uint64_t now, stats::Tally &tally) noexcept {
+    if (Mode::poll(ctx.mode, now, tally)) flush_all(ctx);
 }
 
 // At a drain deadline: flush partly filled buffers, pull completions where a port
@@ -87,6 +94,12 @@ inline void drain_tick(LcoreContext<Mode> &ctx, LoopTally &lt, stats::Tally &tal
         ctx.streams[s].tx.flush();
         ctx.streams[s].tx.reclaim_when_idle();
     }
+    if constexpr (Mode::kTxAnyPort) {
+        for (uint16_t t = 0; t < ctx.nb_tx_only; ++t) {
+            ctx.tx_only[t]->flush();
+            ctx.tx_only[t]->reclaim_when_idle();
+        }
+    }
     lt.publish_to(ctx.counters);
     publish(tally, ctx.counters);
 }
@@ -94,10 +107,11 @@ inline void drain_tick(LcoreContext<Mode> &ctx, LoopTally &lt, stats::Tally &tal
 template <class Mode>
 inline void finish(LcoreContext<Mode> &ctx, LoopTally &lt, stats::Tally &tally) noexcept {
     Mode::finish(ctx.mode, rte_rdtsc(), tally);
-    for (uint16_t s = 0; s < ctx.nb_streams; ++s)
-        ctx.streams[s].tx.flush();
+    flush_all(ctx);
     for (uint16_t s = 0; s < ctx.nb_streams; ++s)
         if (ctx.streams[s].tx.reclaim) ctx.streams[s].tx.pull_completions();
+    for (uint16_t t = 0; t < ctx.nb_tx_only; ++t)
+        if (ctx.tx_only[t]->reclaim) ctx.tx_only[t]->pull_completions();
     lt.publish_to(ctx.counters);
     publish(tally, ctx.counters);
 }

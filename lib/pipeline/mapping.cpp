@@ -41,6 +41,55 @@ std::string socket_name(int s) {
 
 }  // namespace
 
+namespace {
+
+// Routing modes: the k-th lcore of the plan sends on tx queue k of every port, on
+// the ports it polls through its streams' buffers, on the others through tx-only
+// ones. A port whose queues come in pairs (net_tap, --iface) must then have as many
+// rx queues as there are lcores.
+void plan_tx_any_port(const MapInput &in, Plan &plan) {
+    const auto nl = static_cast<uint16_t>(plan.lcores.size());
+    for (size_t pi = 0; pi < in.ports.size(); ++pi) {
+        const PortInfo &p = in.ports[pi];
+        if (in.txq && *in.txq < nl)
+            throw UsageError("--txq: expected at least " + std::to_string(nl) +
+                             " (a packet may leave by any port, so each of the " +
+                             std::to_string(nl) +
+                             " forwarding lcores needs a tx queue on every "
+                             "port), got " +
+                             std::to_string(*in.txq));
+        if (p.queue_pairs && plan.rxq[pi] != nl)
+            throw UsageError("--nb-cores: port " + std::to_string(p.id) +
+                             " takes as many tx "
+                             "queues as rx queues (" +
+                             std::to_string(plan.rxq[pi]) + "), but " + std::to_string(nl) +
+                             " lcores forward and each needs a tx queue on "
+                             "every port; use --nb-cores " +
+                             std::to_string(plan.rxq[pi]) + ", --rxq " + std::to_string(nl) +
+                             " or --pipeline");
+        plan.txq[pi] = in.txq.value_or(nl);
+        if (plan.txq[pi] > std::min(in.max_txq, p.max_txq))
+            throw UsageError("--nb-cores: expected at most " +
+                             std::to_string(std::min(in.max_txq, p.max_txq)) +
+                             " forwarding lcores (port " + std::to_string(p.id) +
+                             "'s tx queues: each lcore needs one on every port), got " +
+                             std::to_string(plan.txq[pi]));
+    }
+    for (uint16_t k = 0; k < nl; ++k) {
+        LcorePlan &lp = plan.lcores[k];
+        for (auto &s : lp.streams) {
+            s.tx_port = s.rx_port;
+            s.tx_queue = k;
+        }
+        for (const auto &p : in.ports)
+            if (std::none_of(lp.streams.begin(), lp.streams.end(),
+                             [&](const Stream &s) { return s.rx_port == p.id; }))
+                lp.tx_only.push_back({p.id, k});
+    }
+}
+
+}  // namespace
+
 std::vector<LcoreInfo> forwarding_lcores(const MapInput &in) {
     std::vector<LcoreInfo> pollers = in.workers;
     if (in.nb_cores) {
@@ -76,7 +125,7 @@ Plan map_queues(const MapInput &in) {
         auto it = lcore_slot.find(l.id);
         if (it == lcore_slot.end()) {
             it = lcore_slot.emplace(l.id, plan.lcores.size()).first;
-            plan.lcores.push_back({l.id, l.socket, {}});
+            plan.lcores.push_back({l.id, l.socket, {}, {}});
         }
         return plan.lcores[it->second];
     };
@@ -156,7 +205,7 @@ Plan map_queues(const MapInput &in) {
     }
     // Tx queue q of port P serves rx queue q of P's pair.
     plan.txq.assign(np, 0);
-    for (size_t pi = 0; pi < np; ++pi) {
+    for (size_t pi = 0; pi < np && !in.tx_any_port; ++pi) {
         const uint16_t need = plan.rxq[tx_index(pi)];
         if (in.txq && *in.txq < need)
             throw UsageError("--txq: expected at least " + std::to_string(need) +
@@ -189,6 +238,7 @@ Plan map_queues(const MapInput &in) {
     }
     std::sort(plan.lcores.begin(), plan.lcores.end(),
               [](auto &a, auto &b) { return a.lcore < b.lcore; });
+    if (in.tx_any_port) plan_tx_any_port(in, plan);
     return plan;
 }
 
@@ -235,6 +285,7 @@ PipelinePlan plan_pipeline(const MapInput &in, const PipelineInput &p) {
     rin.nb_cores.reset();
     rin.txq.reset();
     rin.reply_on_rx_port = true;
+    rin.tx_any_port = false;  // workers have a stream on every port
     pp.rx = map_queues(rin);
     pp.warnings = pp.rx.warnings;
     for (const auto &l : rx)

@@ -34,10 +34,18 @@ struct Stream {
     friend bool operator==(const Stream &, const Stream &) = default;
 };
 
+// A tx queue an lcore sends on without polling that port (routing modes).
+struct TxQueue {
+    uint16_t port;
+    uint16_t queue;
+    friend bool operator==(const TxQueue &, const TxQueue &) = default;
+};
+
 struct LcorePlan {
     unsigned lcore;
     int socket;
     std::vector<Stream> streams;
+    std::vector<TxQueue> tx_only;  // tx_any_port: the ports none of its streams sends on
 };
 
 struct Plan {
@@ -66,13 +74,17 @@ struct MapInput {
     std::optional<uint16_t> txq;                   // --txq
     std::vector<config::QueueMapEntry> queue_map;  // --config
     bool reply_on_rx_port = false;                 // echo: packets leave by the port they came in
-    uint16_t max_rxq = 1024;                       // smallest device limit over the ports
+    // l3fwd: a packet may leave by any port, so every lcore has a tx queue on every
+    // port: the k-th polling lcore (in id order) sends on tx queue k of each.
+    bool tx_any_port = false;
+    uint16_t max_rxq = 1024;  // smallest device limit over the ports
     uint16_t max_txq = 1024;
 };
 
 // Decides which lcore polls which (port, rx queue) and which tx queue it sends on.
 // Tx queue q of a port is written only by the lcore polling rx queue q of its paired
-// port, so no tx queue is shared. Throws UsageError naming the flag at fault.
+// port (with tx_any_port: by the q-th lcore), so no tx queue is shared. Throws
+// UsageError naming the flag at fault.
 Plan map_queues(const MapInput &in);
 
 // The lcores that forward: the first --nb-cores worker lcores, or the main lcore

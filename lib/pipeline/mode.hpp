@@ -9,6 +9,8 @@
 //
 //   kName                 its --forward-mode name
 //   kRepliesOnRxPort      packets leave by the port they came in on (else the paired port)
+//   kTxAnyPort            a packet may leave by any port (a router): every lcore gets
+//                         a tx buffer on every port, LcoreEnv::port_out
 //   kSendShortBursts      a short rx burst means the queue ran dry: send what it
 //                         produced now instead of at the drain deadline (modes that
 //                         answer requests; forwarding modes keep l2fwd's buffering)
@@ -40,6 +42,7 @@
 #include <rte_mbuf.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "config/options.hpp"
 #include "io/port.hpp"
@@ -59,6 +62,10 @@ struct LcoreEnv {
     uint64_t tsc_hz;
     uint64_t now;
     unsigned nb_lcores;  // lcores that run the mode (workers, in pipeline mode)
+    // Where the lcore's packets for each port leave, by port id (nullptr: a port it
+    // cannot send on). Every forwarding port has one when the mode has kTxAnyPort.
+    net::TxSink *const *port_out = nullptr;
+    const std::vector<io::PortCaps> *ports = nullptr;  // every forwarding port
 };
 
 // What a mode's per-stream set-up may use.
@@ -74,6 +81,7 @@ struct StreamEnv {
 
 struct ModeBase {
     static constexpr bool kRepliesOnRxPort = false;
+    static constexpr bool kTxAnyPort = false;
     static constexpr bool kSendShortBursts = false;
     struct Lcore {};
     struct Stream {};

@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <memory>
@@ -58,6 +59,8 @@ class Lcores {
     using Ctx = LcoreContext<Mode>;
 
     explicit Lcores(Runner &r) : r_(r) {
+        for (const auto &p : r.port_list())
+            caps_.push_back(p.caps());
         if (r.pipelined())
             build_pipeline();
         else
@@ -144,10 +147,22 @@ class Lcores {
         return c;
     }
 
-    LcoreEnv lcore_env(unsigned lcore, int socket, unsigned nb_lcores) const {
+    // Its packets for each port leave by the first of its buffers on that port.
+    using PortOut = std::array<net::TxSink *, RTE_MAX_ETHPORTS>;
+    static PortOut port_out(Ctx &c) {
+        PortOut out{};
+        for (uint16_t s = 0; s < c.nb_streams; ++s)
+            if (!out[c.streams[s].tx.port]) out[c.streams[s].tx.port] = &c.streams[s].tx;
+        for (uint16_t t = 0; t < c.nb_tx_only; ++t)
+            if (!out[c.tx_only[t]->port]) out[c.tx_only[t]->port] = c.tx_only[t];
+        return out;
+    }
+
+    LcoreEnv lcore_env(unsigned lcore, int socket, unsigned nb_lcores, const PortOut &out) const {
         const io::Mempool &mp = r_.pool_map().at(socket);
         const uint32_t spare = mp.size() > mp.baseline() ? mp.size() - mp.baseline() : 0;
-        return {r_.cfg(), lcore, socket, mp.get(), spare, rte_get_tsc_hz(), rte_rdtsc(), nb_lcores};
+        return {r_.cfg(),         lcore,       socket,    mp.get(),   spare,
+                rte_get_tsc_hz(), rte_rdtsc(), nb_lcores, out.data(), &caps_};
     }
 
     // A stream's tx buffer, to a port's queue.
@@ -171,17 +186,26 @@ class Lcores {
         const auto nb = static_cast<unsigned>(plan.lcores.size());
         for (const auto &lp : plan.lcores) {
             Ctx &c = new_mode_ctx(lp.lcore, lp.socket, "forward");
-            Mode::init(c.mode, lcore_env(lp.lcore, lp.socket, nb));
             std::string desc;
             for (const auto &s : lp.streams) {
                 StreamCtx<Mode> &st = c.streams[c.nb_streams++];
                 st.rx_port = s.rx_port;
                 st.rx_queue = s.rx_queue;
                 direct_tx(st.tx, s.tx_port, s.tx_queue, c.counters);
-                Mode::init(c.mode, st.mode,
-                           StreamEnv{r_.cfg(), r_.port(s.rx_port).caps(), r_.port(s.tx_port).caps(),
-                                     &st.tx, s.rx_queue == 0});
                 desc += stream_text(s.rx_port, s.rx_queue, s.tx_port, s.tx_queue);
+            }
+            for (const auto &t : lp.tx_only) {
+                tx_only_.push_back(make_on_socket<TxBuffer>(lp.socket, "c10m_tx_only"));
+                direct_tx(*tx_only_.back(), t.port, t.queue, c.counters);
+                c.tx_only[c.nb_tx_only++] = tx_only_.back().get();
+                desc += " (->" + std::to_string(t.port) + "," + std::to_string(t.queue) + ")";
+            }
+            Mode::init(c.mode, lcore_env(lp.lcore, lp.socket, nb, port_out(c)));
+            for (uint16_t i = 0; i < c.nb_streams; ++i) {
+                StreamCtx<Mode> &st = c.streams[i];
+                Mode::init(c.mode, st.mode,
+                           StreamEnv{r_.cfg(), r_.port(st.rx_port).caps(),
+                                     r_.port(st.tx.port).caps(), &st.tx, st.rx_queue == 0});
             }
             C10M_LOG(INFO, "lcore %u (socket %d) %s:%s", lp.lcore, lp.socket,
                      std::string(Mode::kName).c_str(), desc.c_str());
@@ -238,7 +262,6 @@ class Lcores {
         for (size_t wi = 0; wi < pp.workers.size(); ++wi) {
             const WorkerPlan &wp = pp.workers[wi];
             Ctx &c = new_mode_ctx(wp.lcore, wp.socket, "worker");
-            Mode::init(c.mode, lcore_env(wp.lcore, wp.socket, nb));
             for (int ri : wp.inputs)
                 c.inputs[c.nb_inputs++] = {rings[ri]->get(), &rings[ri]->stats()};
             std::string desc;
@@ -255,10 +278,14 @@ class Lcores {
                     st.tx.ring_stats = &rings[t.ring]->stats();
                     st.tx.reclaim = false;  // the owner of the queue does that
                 }
-                Mode::init(c.mode, st.mode,
-                           StreamEnv{r_.cfg(), r_.port(rx_port).caps(), r_.port(t.port).caps(),
-                                     &st.tx, wi == 0});
                 desc += stream_text(rx_port, -1, t.port, t.queue, t.ring >= 0 ? " via ring" : "");
+            }
+            Mode::init(c.mode, lcore_env(wp.lcore, wp.socket, nb, port_out(c)));
+            for (uint16_t i = 0; i < c.nb_streams; ++i) {
+                StreamCtx<Mode> &st = c.streams[i];
+                Mode::init(c.mode, st.mode,
+                           StreamEnv{r_.cfg(), r_.port(st.rx_port).caps(),
+                                     r_.port(st.tx.port).caps(), &st.tx, wi == 0});
             }
             C10M_LOG(INFO, "lcore %u (socket %d) worker %s:%s", wp.lcore, wp.socket,
                      std::string(Mode::kName).c_str(), desc.c_str());
@@ -267,6 +294,8 @@ class Lcores {
 
     Runner &r_;
     PipelineSync sync_;
+    std::vector<io::PortCaps> caps_;
+    std::vector<SocketPtr<TxBuffer>> tx_only_;
     std::vector<SocketPtr<Ctx>> mode_ctxs_;
     std::vector<SocketPtr<RxContext>> rx_ctxs_;
     std::vector<LcoreView> views_;
@@ -276,7 +305,7 @@ class Lcores {
 template <class Mode>
 ModeNeeds needs_of(const config::AppConfig &cfg) {
     return {Mode::kName, Mode::kRepliesOnRxPort, Mode::mbuf_priv_bytes(cfg),
-            Mode::held_mbufs_per_lcore(cfg)};
+            Mode::held_mbufs_per_lcore(cfg), Mode::kTxAnyPort};
 }
 
 template <class Mode>

@@ -217,6 +217,7 @@ void Runner::plan() {
     in_.txq = cfg_.txq;
     in_.queue_map = cfg_.queue_map;
     in_.reply_on_rx_port = mode_.replies_on_rx_port;
+    in_.tx_any_port = mode_.tx_any_port;
 
     for (const auto &a : cfg_.ips)
         if (std::find(fwd_ports_.begin(), fwd_ports_.end(), a.port) == fwd_ports_.end())
@@ -276,6 +277,10 @@ void Runner::pools() {
                 d.streams += 1;
                 rx_side(d, s.rx_port);
                 tx_side(d, s.tx_port);
+            }
+            for (const auto &t : lp.tx_only) {
+                d.streams += 1;  // its tx buffer
+                tx_side(d, t.port);
             }
         }
     } else {
@@ -357,9 +362,12 @@ void Runner::ports() {
         for (const auto &s : lp.streams)
             setup_rx(port(s.rx_port), s.rx_queue, lp.socket);
     if (!cfg_.pipeline) {
-        for (const auto &lp : rtc_.lcores)
+        for (const auto &lp : rtc_.lcores) {
             for (const auto &s : lp.streams)
                 setup_tx(s.tx_port, s.tx_queue, lp.socket);
+            for (const auto &t : lp.tx_only)
+                setup_tx(t.port, t.queue, lp.socket);
+        }
     } else {
         for (const auto &w : pp_.workers)
             for (const auto &t : w.tx)

@@ -31,6 +31,7 @@ struct ModeNeeds {
     bool replies_on_rx_port = false;
     uint16_t mbuf_priv = 0;       // private bytes per mbuf
     uint32_t held_per_lcore = 0;  // mbufs a mode's lcore may hold (beyond bursts)
+    bool tx_any_port = false;     // a packet may leave by any port (a router)
 };
 
 // One lcore as the stats see it.

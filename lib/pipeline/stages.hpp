@@ -13,6 +13,7 @@
 #include <rte_ring.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "pipeline/context.hpp"
 #include "pipeline/flow_hash.hpp"
@@ -138,6 +139,7 @@ void worker_loop(LcoreContext<Mode> &ctx, PipelineSync &sync, Duties &duties) no
     LoopTally lt;
     stats::Tally tally;
     rte_mbuf *in[net::kMaxBurst];
+    uint8_t sid[net::kMaxBurst];
     uint16_t pending[kMaxStreamsPerLcore] = {};
     announce_all(ctx, tally);
     for (;;) {
@@ -153,14 +155,23 @@ void worker_loop(LcoreContext<Mode> &ctx, PipelineSync &sync, Duties &duties) no
             if (n == 0) continue;
             ir.stats->dequeued.add(n);
             got += n;
-            // Into each stream's tx buffer, where the mode expects them.
             for (unsigned i = 0; i < n; ++i) {
-                const uint8_t s = ctx.stream_of_port[in[i]->port];
-                TxBuffer &tx = ctx.streams[s].tx;
-                tx.pkts[tx.count + pending[s]++] = in[i];
+                sid[i] = ctx.stream_of_port[in[i]->port];
+                ++pending[sid[i]];
             }
+            // Each stream's frames into its tx buffer, where the mode expects them,
+            // just before its turn: a mode that sends on any port (kTxAnyPort) may
+            // push onto another stream's buffer, which must then hold none pending.
             for (uint16_t s = 0; s < ctx.nb_streams; ++s) {
                 if (pending[s] == 0) continue;
+                TxBuffer &tx = ctx.streams[s].tx;
+                if (pending[s] == n) {
+                    std::memcpy(tx.pkts + tx.count, in, n * sizeof(rte_mbuf *));
+                } else {
+                    uint16_t k = 0;
+                    for (unsigned i = 0; i < n; ++i)
+                        if (sid[i] == s) tx.pkts[tx.count + k++] = in[i];
+                }
                 handle_stream(ctx, ctx.streams[s], pending[s], n < burst, start, tally);
                 pending[s] = 0;
             }

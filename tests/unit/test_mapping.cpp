@@ -418,3 +418,58 @@ TEST(Pipeline, BadConfigurationsNameTheirFlag) {
     lone.ports = {{0, 0}};
     EXPECT_EQ(pipeline_error(lone, {1, 1024}).rfind("--pipeline: expected at least 2", 0), 0u);
 }
+
+// ---- routing modes: every lcore sends on every port
+
+TEST(Mapping, RouterLcoresEachHaveATxQueueOnEveryPort) {
+    auto in = two_sockets();
+    in.ports = {{0, 0}, {1, 0}, {2, 0}};
+    in.nb_cores = 2;
+    in.reply_on_rx_port = true;
+    in.tx_any_port = true;
+    auto p = map_queues(in);
+    // Round robin: lcore 1 polls ports 0 and 2, lcore 2 port 1.
+    ASSERT_EQ(p.lcores.size(), 2u);
+    EXPECT_EQ(plan_of(p, 1)->streams, (std::vector<Stream>{{0, 0, 0, 0}, {2, 0, 2, 0}}));
+    EXPECT_EQ(plan_of(p, 1)->tx_only, (std::vector<TxQueue>{{1, 0}}));
+    EXPECT_EQ(plan_of(p, 2)->streams, (std::vector<Stream>{{1, 0, 1, 1}}));
+    EXPECT_EQ(plan_of(p, 2)->tx_only, (std::vector<TxQueue>{{0, 1}, {2, 1}}));
+    EXPECT_EQ(p.txq, (std::vector<uint16_t>{2, 2, 2}));
+}
+
+TEST(Mapping, RouterOnOneLcoreNeedsNoTxOnlyQueues) {
+    MapInput in;
+    in.main_lcore = {0, 0};
+    in.ports = {{0, 0}, {1, 0}};
+    in.reply_on_rx_port = true;
+    in.tx_any_port = true;
+    auto p = map_queues(in);
+    ASSERT_EQ(p.lcores.size(), 1u);
+    EXPECT_EQ(p.lcores[0].streams, (std::vector<Stream>{{0, 0, 0, 0}, {1, 0, 1, 0}}));
+    EXPECT_TRUE(p.lcores[0].tx_only.empty());
+    EXPECT_EQ(p.txq, (std::vector<uint16_t>{1, 1}));
+}
+
+TEST(Mapping, RouterErrorsNameTheirFlag) {
+    auto in = two_sockets();
+    in.ports = {{0, 0}, {1, 0}};
+    in.nb_cores = 2;
+    in.reply_on_rx_port = true;
+    in.tx_any_port = true;
+    in.txq = 1;
+    EXPECT_EQ(error_of(in),
+              "--txq: expected at least 2 (a packet may leave by any port, so each of the 2 "
+              "forwarding lcores needs a tx queue on every port), got 1");
+    in.txq.reset();
+    in.ports = {{0, 0, 1024, true}, {1, 0, 1024, true}};  // net_tap: queues in pairs
+    EXPECT_EQ(error_of(in),
+              "--nb-cores: port 0 takes as many tx queues as rx queues (1), but 2 lcores forward "
+              "and each needs a tx queue on every port; use --nb-cores 1, --rxq 2 or --pipeline");
+    in.rxq = 2;  // each lcore polls a queue of each port: as many as lcores
+    EXPECT_EQ(map_queues(in).txq, (std::vector<uint16_t>{2, 2}));
+    in.rxq.reset();
+    in.ports = {{0, 0, 1}, {1, 0, 1}};  // one tx queue each
+    EXPECT_EQ(error_of(in),
+              "--nb-cores: expected at most 1 forwarding lcores (port 0's tx queues: each lcore "
+              "needs one on every port), got 2");
+}
