@@ -14,6 +14,7 @@
 #include "io/eal.hpp"
 #include "io/iface.hpp"
 #include "pipeline/run.hpp"
+#include "route/l3fwd_mode.hpp"
 
 namespace {
 
@@ -29,6 +30,8 @@ int run_mode(const c10m::config::AppConfig &cfg) {
             return c10m::pipeline::run<c10m::fwd::MacSwap>(cfg);
         case ForwardMode::echo:
             return c10m::pipeline::run<c10m::host::Echo>(cfg);
+        case ForwardMode::l3fwd:
+            return c10m::pipeline::run<c10m::route::L3fwd>(cfg);
     }
     return 2;
 }

@@ -25,6 +25,8 @@ std::string_view to_string(ForwardMode m) {
             return "macswap";
         case ForwardMode::echo:
             return "echo";
+        case ForwardMode::l3fwd:
+            return "l3fwd";
     }
     return "?";
 }
@@ -91,14 +93,27 @@ po::options_description make_description() {
         ("help,h", "print this help and exit")
         ("version", "print the version and exit")
         ("forward-mode", s()->value_name("MODE"),
-         "io | mac | macswap | echo (default io). io: forward untouched to the paired "
+         "io | mac | macswap | echo | l3fwd (default io). io: forward untouched to the paired "
          "port; mac: source MAC := the tx port's, destination := --eth-peer (default "
          "02:00:00:00:00:<tx port>); macswap: swap source and destination MAC; echo: be "
          "a host on --ip that answers ARP, ICMP echo, UDP echo and TCP echo (RFC 862, "
-         "TCP-lite) on the port a request came in on")
+         "TCP-lite) on the port a request came in on; l3fwd: an IPv4 router between the "
+         "ports (--ip, --route, --neighbor, --mtu; see below)")
         ("ip", multi()->value_name("[PORT:]ADDR/LEN"),
-         "echo: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or 1:198.18.1.1/24; "
-         "repeatable, one per port")
+         "echo, l3fwd: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or "
+         "1:198.18.1.1/24; repeatable, one per port. l3fwd: it also gives the connected "
+         "route, and every forwarding port needs one")
+        ("route", multi()->value_name("PREFIX/LEN,PORT[,GATEWAY]"),
+         "l3fwd: a static route, e.g. 198.19.5.0/24,1,198.19.1.2 (via a gateway on PORT's "
+         "subnet) or 10.0.0.0/8,1 (the destination itself on PORT's link); 0.0.0.0/0 is the "
+         "default route; repeatable, also as 'route = ...' lines in --config-file")
+        ("neighbor", multi()->value_name("PORT,IP,MAC"),
+         "l3fwd: a static neighbour (never ARPed for, never aged), e.g. "
+         "1,198.19.1.2,02:00:00:00:01:02; repeatable")
+        ("mtu", multi()->value_name("PORT:N"),
+         "l3fwd: the largest IPv4 packet sent on PORT, 68..9000 (default 1500); longer ones "
+         "get ICMP fragmentation needed when DF is set and are dropped otherwise (no "
+         "fragmentation); the device's own MTU is not changed; repeatable")
         ("udp-port", multi()->value_name("N"), "echo: a UDP port served by echo, 1..65535; repeatable (default 7)")
         ("tcp-port", multi()->value_name("N"),
          "echo: a TCP port served by echo, 1..65535; repeatable (default 7). TCP-lite: passive "
@@ -117,11 +132,13 @@ po::options_description make_description() {
          "echo: a TCP connection silent this long is reset and its record reclaimed "
          "(default 300, 1..604800)")
         ("icmp-rate", s()->value_name("N"),
-         "echo: ICMP port unreachables per second per lcore, 0 = unlimited (default 1000, "
-         "bursts of 50, like the kernel's icmp_msgs_per_sec)")
+         "echo, l3fwd: ICMP errors (port unreachables; l3fwd: also time exceeded and net, "
+         "host and protocol unreachables) per second per lcore, 0 = unlimited (default 1000, "
+         "bursts of 50, like the kernel's icmp_msgs_per_sec; fragmentation needed is not "
+         "limited, as in the kernel)")
         ("icmp-echo-rate", s()->value_name("N"),
-         "echo: ICMP echo replies per second per lcore, 0 = unlimited (default 0: the kernel "
-         "does not limit echo replies either)")
+         "echo, l3fwd: ICMP echo replies per second per lcore, 0 = unlimited (default 0: the "
+         "kernel does not limit echo replies either)")
         ("portmask", s()->value_name("HEX"), "ports to use, as a hex mask (default: every probed port)")
         ("nb-cores", s()->value_name("N"),
          "forwarding lcores to use, taken in order from the worker lcores of -l/--lcores "
@@ -358,8 +375,10 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
             c.mode = ForwardMode::macswap;
         else if (*s == "echo")
             c.mode = ForwardMode::echo;
+        else if (*s == "l3fwd")
+            c.mode = ForwardMode::l3fwd;
         else
-            fail("forward-mode", "one of io, mac, macswap, echo", *s);
+            fail("forward-mode", "one of io, mac, macswap, echo, l3fwd", *s);
     }
     if (auto s = str("portmask")) {
         std::string t(trim(*s));
@@ -456,11 +475,49 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     }
 
     const bool echo = c.mode == ForwardMode::echo;
-    for (const char *flag : {"ip", "udp-port", "icmp-rate", "icmp-echo-rate", "tcp-port",
-                             "max-flows", "tcp-window", "tcp-idle-timeout"})
+    const bool l3fwd = c.mode == ForwardMode::l3fwd;
+    for (const char *flag : {"udp-port", "tcp-port", "max-flows", "tcp-window", "tcp-idle-timeout"})
         if (vm.count(flag) && !echo)
             throw UsageError("--" + std::string(flag) +
                              ": expected only with --forward-mode=echo, the mode that uses it");
+    for (const char *flag : {"ip", "icmp-rate", "icmp-echo-rate"})
+        if (vm.count(flag) && !echo && !l3fwd)
+            throw UsageError("--" + std::string(flag) +
+                             ": expected only with --forward-mode=echo or l3fwd, the modes that "
+                             "use it");
+    for (const char *flag : {"route", "neighbor", "mtu"})
+        if (vm.count(flag) && !l3fwd)
+            throw UsageError("--" + std::string(flag) +
+                             ": expected only with --forward-mode=l3fwd, the mode that uses it");
+    if (vm.count("route"))
+        for (const auto &s : vm["route"].as<std::vector<std::string>>()) {
+            auto rt = parse_route(s);
+            for (const auto &o : c.routes)
+                if (o.prefix == rt.prefix && o.len == rt.len)
+                    throw UsageError("--route: expected one route per prefix, got two for '" + s +
+                                     "'");
+            c.routes.push_back(rt);
+        }
+    if (vm.count("neighbor"))
+        for (const auto &s : vm["neighbor"].as<std::vector<std::string>>()) {
+            auto n = parse_neighbor(s);
+            for (const auto &o : c.neighbors)
+                if (o.port == n.port && o.ip == n.ip)
+                    throw UsageError(
+                        "--neighbor: expected one MAC per port and address, got two "
+                        "for '" +
+                        s + "'");
+            c.neighbors.push_back(n);
+        }
+    if (vm.count("mtu"))
+        for (const auto &s : vm["mtu"].as<std::vector<std::string>>()) {
+            auto m = parse_mtu(s);
+            for (const auto &o : c.mtus)
+                if (o.port == m.port)
+                    throw UsageError("--mtu: expected one per port, got two for port " +
+                                     std::to_string(m.port));
+            c.mtus.push_back(m);
+        }
     if (vm.count("ip")) {
         for (const auto &s : vm["ip"].as<std::vector<std::string>>()) {
             auto a = parse_ip_assign(s);
@@ -494,7 +551,100 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     if (echo && c.ips.empty())
         throw UsageError(
             "--ip: expected an address for --forward-mode=echo, e.g. --ip 198.18.0.1/24");
+    if (l3fwd && c.ips.empty())
+        throw UsageError(
+            "--ip: expected an address on each port for --forward-mode=l3fwd, e.g. --ip "
+            "0:198.18.1.1/24 --ip 1:198.19.1.1/24");
     return r;
+}
+
+namespace {
+
+// "PORT" below 32, or nullopt.
+std::optional<uint16_t> port_number(std::string_view text) {
+    auto v = to_u64(text, 10);
+    if (!v || *v >= 32) return std::nullopt;
+    return static_cast<uint16_t>(*v);
+}
+
+// The fields of "a,b,c" (exactly n of them, or n-1 when the last is optional).
+std::optional<std::vector<std::string_view>> fields(std::string_view text, size_t lo, size_t hi) {
+    std::vector<std::string_view> out;
+    while (true) {
+        auto comma = text.find(',');
+        out.push_back(trim(text.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    if (out.size() < lo || out.size() > hi) return std::nullopt;
+    return out;
+}
+
+bool unicast_host(uint32_t a) {
+    return !net::martian_source(a);
+}
+
+}  // namespace
+
+RouteSpec parse_route(std::string_view text) {
+    const std::string expected =
+        "PREFIX/LEN,PORT[,GATEWAY] such as 198.19.5.0/24,1,198.19.1.2 (LEN 0..32 with no host "
+        "bits set, port below 32, a unicast gateway)";
+    auto f = fields(text, 2, 3);
+    if (!f) fail("route", expected, text);
+    const std::string_view pfx = (*f)[0];
+    const auto slash = pfx.find('/');
+    if (slash == std::string_view::npos) fail("route", expected, text);
+    auto addr = net::parse_ipv4(pfx.substr(0, slash));
+    auto len = to_u64(pfx.substr(slash + 1), 10);
+    auto port = port_number((*f)[1]);
+    if (!addr || !len || *len > 32 || !port) fail("route", expected, text);
+    RouteSpec r;
+    r.prefix = *addr;
+    r.len = static_cast<uint8_t>(*len);
+    r.port = *port;
+    if ((r.prefix & ~net::Ipv4Prefix{0, r.len}.mask()) != 0)
+        fail("route",
+             "a prefix with no host bits set (" +
+                 net::ipv4_text(r.prefix & net::Ipv4Prefix{0, r.len}.mask()) + "/" +
+                 std::to_string(r.len) + ")",
+             text);
+    if (f->size() == 3) {
+        auto gw = net::parse_ipv4((*f)[2]);
+        if (!gw || !unicast_host(*gw)) fail("route", expected, text);
+        r.gateway = *gw;
+    }
+    return r;
+}
+
+NeighborSpec parse_neighbor(std::string_view text) {
+    const std::string expected =
+        "PORT,IP,MAC such as 1,198.19.1.2,02:00:00:00:01:02 (port below 32, a unicast address "
+        "and MAC)";
+    auto f = fields(text, 3, 3);
+    if (!f) fail("neighbor", expected, text);
+    auto port = port_number((*f)[0]);
+    auto ip = net::parse_ipv4((*f)[1]);
+    auto mac = parse_mac((*f)[2]);
+    if (!port || !ip || !unicast_host(*ip) || !mac || ((*mac)[0] & 1) || *mac == MacAddr{})
+        fail("neighbor", expected, text);
+    return {*port, *ip, *mac};
+}
+
+MtuSpec parse_mtu(std::string_view text) {
+    const std::string expected = "PORT:N such as 1:1400 (port below 32, N in 68..9000)";
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) fail("mtu", expected, text);
+    auto port = port_number(text.substr(0, colon));
+    auto n = to_u64(text.substr(colon + 1), 10);
+    if (!port || !n || *n < 68 || *n > 9000) fail("mtu", expected, text);
+    return {*port, static_cast<uint16_t>(*n)};
+}
+
+uint16_t mtu_of(const AppConfig &cfg, uint16_t port) {
+    for (const auto &m : cfg.mtus)
+        if (m.port == port) return m.mtu;
+    return kDefaultMtu;
 }
 
 IpAssign parse_ip_assign(std::string_view text) {
@@ -551,6 +701,15 @@ std::string help_text() {
           "answered there), broadcast/multicast/martian sources (0/8, 127/8, 224/4 and up),\n"
           "UDP from ports that could loop (0, 7, 13, 17, 19, 37). A reply is never larger\n"
           "than its request: a port unreachable that would be is not sent.\n";
+    os << "\nl3fwd routes IPv4 between the ports (RFC 1812): each --ip gives a port its address\n"
+          "and connected route; --route adds static routes (longest prefix wins, rte_lpm).\n"
+          "It checks as echo does, then: no route -> ICMP net unreachable; TTL <= 1 -> ICMP\n"
+          "time exceeded; longer than the egress --mtu -> ICMP fragmentation needed (DF) or\n"
+          "dropped (no DF: no fragmentation); else TTL - 1, checksum updated, MACs set to the\n"
+          "egress port's and the next hop's. Next hops are resolved by ARP, per lcore: a few\n"
+          "packets wait (4 per next hop), 3 requests 1 s apart, then ICMP host unreachable.\n"
+          "To its own addresses it answers ARP, ping, UDP (port unreachable) and TCP (RST).\n"
+          "ICMP errors go back out of the port the packet came in, quoting it (576 bytes).\n";
     os << "\nStats (text or JSON) per port: rx, tx, drops by reason (rx_missed: the device had\n"
           "no descriptor; rx_nombuf: no mbuf to fill one; tx_full: the tx queue would not take\n"
           "the packet); per lcore: packets handled, busy cycles per packet, drops by reason and\n"

@@ -11,7 +11,7 @@
 
 namespace c10m::config {
 
-enum class ForwardMode { io, mac, macswap, echo };
+enum class ForwardMode { io, mac, macswap, echo, l3fwd };
 enum class StatsFormat { text, json };
 enum class IfacePmd { automatic, af_xdp, af_packet };
 
@@ -33,6 +33,30 @@ struct IpAssign {
     uint32_t addr = 0;  // host order
     uint8_t len = 0;
     friend bool operator==(const IpAssign &, const IpAssign &) = default;
+};
+
+// --route PREFIX/LEN,PORT[,GATEWAY]
+struct RouteSpec {
+    uint32_t prefix = 0;  // host order, host bits zero
+    uint8_t len = 0;
+    uint16_t port = 0;
+    uint32_t gateway = 0;  // 0: the destination itself is the next hop (on PORT's link)
+    friend bool operator==(const RouteSpec &, const RouteSpec &) = default;
+};
+
+// --neighbor PORT,IP,MAC
+struct NeighborSpec {
+    uint16_t port = 0;
+    uint32_t ip = 0;
+    std::array<uint8_t, 6> mac{};
+    friend bool operator==(const NeighborSpec &, const NeighborSpec &) = default;
+};
+
+// --mtu PORT:N
+struct MtuSpec {
+    uint16_t port = 0;
+    uint16_t mtu = 1500;
+    friend bool operator==(const MtuSpec &, const MtuSpec &) = default;
 };
 
 struct EthPeer {
@@ -68,7 +92,7 @@ struct AppConfig {
     unsigned ring_size = 1024;                 // --ring-size
     StatsFormat stats_format = StatsFormat::text;
     std::string config_file;  // --config-file
-    // echo mode
+    // echo and l3fwd
     std::vector<IpAssign> ips;           // --ip
     std::vector<uint16_t> udp_ports{7};  // --udp-port
     uint32_t icmp_rate = 1000;           // --icmp-rate: port unreachables/s per lcore
@@ -77,12 +101,26 @@ struct AppConfig {
     uint32_t max_flows = 262144;         // --max-flows (per process)
     uint32_t tcp_window = 65536;         // --tcp-window (bytes)
     uint32_t tcp_idle_timeout = 300;     // --tcp-idle-timeout (seconds)
+    // l3fwd
+    std::vector<RouteSpec> routes;        // --route
+    std::vector<NeighborSpec> neighbors;  // --neighbor
+    std::vector<MtuSpec> mtus;            // --mtu
 };
+
+inline constexpr uint16_t kDefaultMtu = 1500;
 
 inline constexpr uint32_t kIcmpBurst = 50;  // as the kernel's net.ipv4.icmp_msgs_burst
 
 // "[PORT:]ADDR/LEN" -> assignment; throws UsageError naming --ip.
 IpAssign parse_ip_assign(std::string_view text);
+// "PREFIX/LEN,PORT[,GATEWAY]"; throws UsageError naming --route.
+RouteSpec parse_route(std::string_view text);
+// "PORT,IP,MAC"; throws UsageError naming --neighbor.
+NeighborSpec parse_neighbor(std::string_view text);
+// "PORT:N"; throws UsageError naming --mtu.
+MtuSpec parse_mtu(std::string_view text);
+// The MTU of a port: its --mtu, else 1500.
+uint16_t mtu_of(const AppConfig &cfg, uint16_t port);
 
 enum class Action { run, help, version };
 

@@ -83,6 +83,19 @@ check "--iface-force overrides the guard" bash -c \
 check "config/l2fwd.ini runs (command line wins over it)" bash -c \
     "'$C10M' ${EAL[*]} --vdev net_null0 --vdev net_null1 -- --config-file '$ROOT/config/l2fwd.ini' --duration 0.5 \
        --stats-format json 2>/dev/null | tail -1 | grep -q '\"mode\":\"macswap\"'"
+check "config/router.ini runs an l3fwd router on two ports" bash -c \
+    "'$C10M' ${EAL[*]} --vdev net_null0 --vdev net_null1 -- --config-file '$ROOT/config/router.ini' --duration 0.5 \
+       --stats-format json 2>/dev/null | tail -1 | grep -q '\"mode\":\"l3fwd\"'"
+L3=(--forward-mode l3fwd --ip 0:198.18.1.1/24 --ip 1:198.19.1.1/24)
+check "l3fwd: a gateway off the port's subnet: exit 2, one line" expect_usage_error \
+    "--route 198.19.5.0/24,1,198.18.1.9: expected a gateway on port 1's subnet" \
+    "$C10M" "${EAL[@]}" --vdev net_null0 --vdev net_null1 -- "${L3[@]}" --route 198.19.5.0/24,1,198.18.1.9
+check "l3fwd: a forwarding port with no --ip: exit 2, one line" expect_usage_error \
+    "--ip: expected an address on every forwarding port in l3fwd mode (it answers ARP and ICMP there), port 1 has none" \
+    "$C10M" "${EAL[@]}" --vdev net_null0 --vdev net_null1 -- --forward-mode l3fwd --ip 0:198.18.1.1/24
+check "l3fwd: a route to a port that does not forward: exit 2, one line" expect_usage_error \
+    "--route 10.0.0.0/8,5: expected a forwarding port, got port 5" \
+    "$C10M" "${EAL[@]}" --vdev net_null0 --vdev net_null1 -- "${L3[@]}" --route 10.0.0.0/8,5
 BAD=$C10M_TMP/bad.ini
 printf 'forward-mode = io\nburst: 4\n' >"$BAD"
 check "bad config line names file and line" expect_usage_error "--config-file $BAD:2: expected 'name = value'" \

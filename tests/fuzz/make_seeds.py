@@ -57,4 +57,31 @@ zero = seg(0, 2 | 0x08, 0x10, 0, 0, 0, 0x00)
 put("tcp", "hole_zero_window", syn + hs + hole + zero + data + tick + tick)
 put("tcp", "two_conns_rst", syn + hs + seg(1, 0, 0) + struct.pack("!I", 5000) + bytes([0, 0x41]) +
     seg(1, 1, 0, 0x41) + seg(0, 2, 0x04, 0, 3, 0, 0x00) + tick)
+
+# l3fwd: steps of [op][length, 2 bytes][frame]; op bit 0 the port, bit 2 the rx
+# checksum flags say good, op 3 = time passes (length * 10 ms).
+R0, R1 = "02:c1:00:00:00:10", "02:c1:00:00:00:11"
+A_MAC, A_IP = "02:00:00:00:0a:02", "198.18.1.2"
+
+
+def step(op, frame=b"", n=None):
+    b = raw(frame) if not isinstance(frame, bytes) else frame
+    return bytes([op]) + struct.pack("!H", len(b) if n is None else n) + b
+
+
+ea = Ether(dst=R0, src=A_MAC)
+l3 = {
+    "forward": step(0, ea / IP(src=A_IP, dst="198.19.5.9") / UDP(sport=1, dport=2) / Raw(b"x" * 30)),
+    "resolve": step(0, ea / IP(src=A_IP, dst="198.19.1.7") / UDP() / Raw(b"y" * 10)) +
+    step(1, Ether(dst=R1, src="02:00:00:00:0b:07") / ARP(op=2, hwsrc="02:00:00:00:0b:07", psrc="198.19.1.7",
+                                                         pdst="198.19.1.1")),
+    "unresolved": step(0, ea / IP(src=A_IP, dst="198.19.1.8") / UDP()) + step(3, n=120) + step(3, n=120),
+    "errors": step(0, ea / IP(src=A_IP, dst="198.19.5.9", ttl=1) / UDP()) +
+    step(0, ea / IP(src=A_IP, dst="198.19.5.9", flags="DF") / UDP() / Raw(b"z" * 1450)),
+    "host": step(0, ea / IP(src=A_IP, dst="198.18.1.1") / ICMP() / Raw(b"p" * 8)) +
+    step(4, ea / IP(src=A_IP, dst="198.18.1.1") / TCP(sport=5, dport=22, flags="S")) +
+    step(0, Ether(dst="ff:ff:ff:ff:ff:ff", src=A_MAC) / ARP(op=1, hwsrc=A_MAC, psrc=A_IP, pdst="198.18.1.1")),
+}
+for name, data in l3.items():
+    put("l3fwd", name, data)
 print("seeds written", file=sys.stderr)

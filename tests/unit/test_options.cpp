@@ -154,7 +154,7 @@ TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
          "--total-num-mbufs: expected an integer in 1024..67108864, got '10'"},
         {{"--mbuf-size=100"}, "--mbuf-size: expected an integer in 320..65535, got '100'"},
         {{"--forward-mode=bogus"},
-         "--forward-mode: expected one of io, mac, macswap, echo, got 'bogus'"},
+         "--forward-mode: expected one of io, mac, macswap, echo, l3fwd, got 'bogus'"},
         {{"--portmask=0"},
          "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0'"},
         {{"--portmask=0xzz"},
@@ -314,6 +314,86 @@ TEST(Options, EchoFlagErrors) {
          {"--ip=198.18.0.1/24", "--udp-port=7", "--icmp-rate=5", "--icmp-echo-rate=5"}) {
         const std::string name = std::string(flag).substr(0, std::string(flag).find('='));
         EXPECT_EQ(error_of({"--forward-mode=macswap", flag}),
-                  name + ": expected only with --forward-mode=echo, the mode that uses it");
+                  name + (name == "--udp-port"
+                              ? ": expected only with --forward-mode=echo, the mode that uses it"
+                              : ": expected only with --forward-mode=echo or l3fwd, the modes "
+                                "that use it"));
     }
+}
+
+// ---- l3fwd
+
+TEST(Options, L3fwdRoutesNeighboursAndMtus) {
+    auto c = parse({"--forward-mode", "l3fwd", "--ip", "0:198.18.1.1/24", "--ip", "1:198.19.1.1/24",
+                    "--route", "198.19.5.0/24,1,198.19.1.2", "--route", "10.0.0.0/8,1", "--route",
+                    "0.0.0.0/0,0,198.18.1.254", "--neighbor", "1,198.19.1.2,02:00:00:00:01:02",
+                    "--mtu", "1:1400", "--icmp-rate", "10"});
+    EXPECT_EQ(c.mode, ForwardMode::l3fwd);
+    ASSERT_EQ(c.routes.size(), 3u);
+    EXPECT_EQ(c.routes[0], (RouteSpec{0xc6130500, 24, 1, 0xc6130102}));
+    EXPECT_EQ(c.routes[1], (RouteSpec{0x0a000000, 8, 1, 0}));
+    EXPECT_EQ(c.routes[2], (RouteSpec{0, 0, 0, 0xc61201fe}));
+    ASSERT_EQ(c.neighbors.size(), 1u);
+    EXPECT_EQ(c.neighbors[0], (NeighborSpec{1, 0xc6130102, {0x02, 0, 0, 0, 0x01, 0x02}}));
+    EXPECT_EQ(mtu_of(c, 1), 1400);
+    EXPECT_EQ(mtu_of(c, 0), 1500);
+    EXPECT_EQ(c.icmp_rate, 10u);
+}
+
+TEST(Options, L3fwdRoutesFromTheConfigFile) {
+    const auto path = write_tmp(
+        "forward-mode = l3fwd\nip = 0:198.18.1.1/24\nip = 1:198.19.1.1/24\n"
+        "route = 198.19.5.0/24,1,198.19.1.2\nroute = 198.19.6.0/24,1,198.19.1.3\n");
+    auto c = parse({"--config-file", path});
+    std::remove(path.c_str());
+    ASSERT_EQ(c.routes.size(), 2u);
+    EXPECT_EQ(c.routes[1], (RouteSpec{0xc6130600, 24, 1, 0xc6130103}));
+}
+
+TEST(Options, L3fwdErrorsNameTheirFlag) {
+    const std::vector<std::string> base = {"--forward-mode", "l3fwd", "--ip", "198.18.1.1/24"};
+    auto with = [&](std::vector<std::string> more) {
+        auto a = base;
+        a.insert(a.end(), more.begin(), more.end());
+        return error_of(a);
+    };
+    EXPECT_EQ(error_of({"--forward-mode", "l3fwd"}),
+              "--ip: expected an address on each port for --forward-mode=l3fwd, e.g. --ip "
+              "0:198.18.1.1/24 --ip 1:198.19.1.1/24");
+    EXPECT_EQ(with({"--route", "198.19.5.1/24,1"}),
+              "--route: expected a prefix with no host bits set (198.19.5.0/24), got "
+              "'198.19.5.1/24,1'");
+    const std::string route_expected =
+        "--route: expected PREFIX/LEN,PORT[,GATEWAY] such as 198.19.5.0/24,1,198.19.1.2 (LEN "
+        "0..32 with no host bits set, port below 32, a unicast gateway), got '";
+    for (const char *bad :
+         {"198.19.5.0", "198.19.5.0/33,1", "198.19.5.0/24", "198.19.5.0/24,32",
+          "198.19.5.0/24,1,224.0.0.1", "198.19.5.0/24,1,2,3", "x/8,1", "198.19.5.0/24,1,127.0.0.1"})
+        EXPECT_EQ(with({"--route", bad}), route_expected + bad + "'") << bad;
+    EXPECT_EQ(with({"--route", "10.0.0.0/8,1", "--route", "10.0.0.0/8,0"}),
+              "--route: expected one route per prefix, got two for '10.0.0.0/8,0'");
+    const std::string neigh_expected =
+        "--neighbor: expected PORT,IP,MAC such as 1,198.19.1.2,02:00:00:00:01:02 (port below 32, "
+        "a unicast address and MAC), got '";
+    for (const char *bad :
+         {"1,198.19.1.2", "1,198.19.1.2,01:00:5e:00:00:01", "1,0.0.0.0,02:00:00:00:00:01",
+          "40,198.19.1.2,02:00:00:00:00:01", "1,198.19.1.2,00:00:00:00:00:00"})
+        EXPECT_EQ(with({"--neighbor", bad}), neigh_expected + bad + "'") << bad;
+    for (const char *bad : {"1:67", "1:9001", "1", "32:1500", ":1500"})
+        EXPECT_EQ(with({"--mtu", bad}),
+                  std::string("--mtu: expected PORT:N such as 1:1400 (port below 32, N in "
+                              "68..9000), got '") +
+                      bad + "'")
+            << bad;
+    EXPECT_EQ(with({"--mtu", "1:1400", "--mtu", "1:1300"}),
+              "--mtu: expected one per port, got two for port 1");
+    EXPECT_EQ(
+        error_of({"--forward-mode", "echo", "--ip", "198.18.0.1/24", "--route", "10.0.0.0/8,1"}),
+        "--route: expected only with --forward-mode=l3fwd, the mode that uses it");
+    EXPECT_EQ(error_of({"--mtu", "1:1400"}),
+              "--mtu: expected only with --forward-mode=l3fwd, the mode that uses it");
+    EXPECT_EQ(with({"--udp-port", "9"}),
+              "--udp-port: expected only with --forward-mode=echo, the mode that uses it");
+    EXPECT_EQ(error_of({"--ip", "198.18.0.1/24"}),
+              "--ip: expected only with --forward-mode=echo or l3fwd, the modes that use it");
 }

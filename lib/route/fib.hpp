@@ -1,0 +1,79 @@
+#pragma once
+
+// The router's forwarding table: what --ip and --route say, compiled into prefixes
+// and next hops (FibSpec, pure, tested against a naive longest match), and loaded
+// into DPDK's rte_lpm, one table per socket, read-only once the loops run (Lpm).
+#include <rte_lpm.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/options.hpp"
+
+namespace c10m::route {
+
+// What a prefix leads to.
+struct Nexthop {
+    enum class Kind : uint8_t {
+        forward,    // out of `port`, to `gateway` (or to the destination itself when 0)
+        local,      // one of the router's own addresses: the host path
+        broadcast,  // a connected subnet's broadcast address: never forwarded
+    };
+    Kind kind = Kind::forward;
+    uint16_t port = 0;
+    uint32_t gateway = 0;  // host order; 0: the destination is on the link
+    friend bool operator==(const Nexthop &, const Nexthop &) = default;
+};
+
+struct Prefix {
+    uint32_t addr;  // host order, host bits zero
+    uint8_t len;
+    uint32_t nexthop;  // index into FibSpec::nexthops
+    friend bool operator==(const Prefix &, const Prefix &) = default;
+};
+
+struct FibSpec {
+    std::vector<Nexthop> nexthops;  // deduplicated: routes via one gateway share one
+    std::vector<Prefix> prefixes;   // unique (addr, len)
+};
+
+// Compiles the configuration for the given forwarding ports: per --ip, the connected
+// route, the address itself (/32, local) and the subnet's broadcast (/32, below /31);
+// then each --route, whose port must forward and whose gateway must be on that port's
+// subnet (or a --neighbor there). A --route never overrides a connected or local
+// prefix. Throws UsageError naming the flag at fault.
+FibSpec build_fib(const config::AppConfig &cfg, const std::vector<uint16_t> &ports);
+
+// The longest prefix containing addr, by a scan (the reference the tests hold rte_lpm
+// to); nullopt when none does.
+std::optional<uint32_t> naive_lookup(const FibSpec &fib, uint32_t addr);
+
+// The FibSpec in an rte_lpm on one socket, with its next hops beside it.
+class Lpm {
+  public:
+    Lpm(const FibSpec &spec, int socket, const std::string &name);
+    ~Lpm();
+    Lpm(const Lpm &) = delete;
+    Lpm &operator=(const Lpm &) = delete;
+
+    // The next hop for addr (host order), or nullptr when no prefix holds it.
+    [[gnu::always_inline]] const Nexthop *lookup(uint32_t addr) const noexcept {
+        uint32_t nh;
+        if (rte_lpm_lookup(lpm_, addr, &nh) != 0) [[unlikely]]
+            return default_;
+        return &nexthops_[nh];
+    }
+
+    size_t nb_nexthops() const noexcept { return nb_nexthops_; }
+    size_t nb_prefixes() const noexcept { return nb_prefixes_; }
+
+  private:
+    rte_lpm *lpm_ = nullptr;
+    Nexthop *nexthops_ = nullptr;       // on the socket
+    const Nexthop *default_ = nullptr;  // 0.0.0.0/0 (rte_lpm takes depths 1..32 only)
+    size_t nb_nexthops_ = 0, nb_prefixes_ = 0;
+};
+
+}  // namespace c10m::route

@@ -1,0 +1,175 @@
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <cstring>
+
+#include "host/echo.hpp"
+#include "net/rx_csum.hpp"
+#include "net/tx_sink.hpp"
+#include "pipeline/mode.hpp"
+#include "route/fib.hpp"
+#include "route/neighbours.hpp"
+#include "route/router.hpp"
+
+namespace c10m::route {
+
+// --forward-mode=l3fwd: an IPv4 router (RFC 1812) between the forwarding ports.
+// classify() (router.hpp) decides; a forwarded packet is rewritten in its own mbuf
+// (TTL, checksum, MACs) and pushed to the egress port's tx buffer, or waits in the
+// neighbour table while its next hop is resolved; host replies and ICMP errors are
+// built over the packet that caused them and leave by the port it came in on.
+struct L3fwd : pipeline::ModeBase {
+    static constexpr const char *kName = "l3fwd";
+    static constexpr bool kRepliesOnRxPort = true;  // host replies and ICMP errors
+    static constexpr bool kTxAnyPort = true;        // forwarded packets: any port
+
+    struct Lcore {
+        RouterView view;  // ports, addresses and the socket's route table
+        Neighbours neigh;
+        host::EchoLcore icmp;  // rate limits: errors (--icmp-rate), echo replies
+        net::TxSink *out[RTE_MAX_ETHPORTS] = {};
+        rte_mempool *pool = nullptr;  // for ARP requests
+        int socket = -1;
+        uint16_t ip_id = 0;  // of the packets it originates
+        uint64_t next_scan = 0, scan_period = 0;
+        uint32_t pushed = 0;  // packets the slow path pushed (poll's return)
+    };
+    struct Stream {
+        uint16_t port = 0;
+        bool announces = false;
+    };
+
+    // Set-up and teardown (l3fwd_mode.cpp).
+    static void init(Lcore &l, const pipeline::LcoreEnv &env);
+    static void init(Lcore &l, Stream &s, const pipeline::StreamEnv &env);
+    static void fini(Lcore &l) noexcept;
+    static void release(Lcore &l) noexcept;
+    static void report(const Lcore &l, stats::Sample &s);
+    static uint32_t held_mbufs_per_lcore(const config::AppConfig &cfg);
+
+    // The slow paths, out of line (l3fwd_mode.cpp). Those that return true leave the
+    // packet rewritten in place, to go back out of the rx port.
+    static void forward_slow(Lcore &l, Neighbours::Entry *e, rte_mbuf *m, uint8_t *f,
+                             const Decision &d, uint16_t rx_port, net::TxSink &tx, uint64_t now,
+                             stats::Tally &t, rte_mbuf **kept_at, uint16_t &kept) noexcept;
+    static bool error(Lcore &l, rte_mbuf *m, uint8_t *f, const Decision &d, uint16_t rx_port,
+                      uint64_t now, stats::Tally &t) noexcept;
+    static bool local(Lcore &l, rte_mbuf *m, uint8_t *f, const Decision &d, uint16_t rx_port,
+                      uint64_t now, stats::Tally &t) noexcept;
+    static bool arp(Lcore &l, rte_mbuf *m, uint8_t *f, uint16_t rx_port, uint64_t now,
+                    stats::Tally &t) noexcept;
+    static void service(Lcore &l, Neighbours::Entry &e, uint64_t now, stats::Tally &t) noexcept;
+
+    static constexpr uint16_t kPrefetchAhead = 8;
+
+    // Sends a forwarded packet whose next hop is known.
+    [[gnu::always_inline]] static inline void emit(Lcore &l, rte_mbuf *m, uint16_t port,
+                                                   const net::TxSink &tx, rte_mbuf **kept_at,
+                                                   uint16_t &kept) noexcept {
+        net::TxSink *o = l.out[port];
+        if (o == &tx)
+            kept_at[kept++] = m;
+        else
+            o->push(m);
+    }
+
+    // The forward path's rewrite, all but the destination MAC: TTL - 1 and its
+    // checksum, source MAC := the egress port's, Ethernet padding trimmed.
+    [[gnu::always_inline]] static inline void rewrite(Lcore &l, rte_mbuf *m, uint8_t *f,
+                                                      const Decision &d) noexcept {
+        decrement_ttl(f + 14);
+        std::memcpy(f + 6, l.view.ports[d.port].host.mac, 6);
+        m->data_len = static_cast<uint16_t>(14 + d.total);
+        m->pkt_len = m->data_len;
+        net::clear_rx_flags(m);
+    }
+
+    static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
+                              uint64_t now, stats::Tally &t) noexcept {
+        uint16_t kept = 0;
+        for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+        for (uint16_t i = 0; i < n; ++i) {
+            rte_mbuf *m = pkts[i];
+            if (i + kPrefetchAhead < n)
+                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+            if (m->nb_segs != 1) [[unlikely]] {
+                rte_pktmbuf_free(m);
+                t.add(stats::Drop::multi_segment);
+                continue;
+            }
+            auto *f = rte_pktmbuf_mtod(m, uint8_t *);
+            const Decision d =
+                classify(f, rte_pktmbuf_data_len(m), s.port, l.view, net::rx_ip_csum(m));
+            if (d.fate == Fate::forward) [[likely]] {
+                Neighbours::Entry *e = l.neigh.find(d.port, d.hop);
+                if (e && e->state == Neighbours::State::reachable && now < e->deadline &&
+                    !d.options) [[likely]] {
+                    rewrite(l, m, f, d);
+                    std::memcpy(f, e->mac, 6);
+                    t.add(stats::Event::l3_forwarded);
+                    emit(l, m, d.port, tx, pkts, kept);
+                } else {
+                    forward_slow(l, e, m, f, d, s.port, tx, now, t, pkts, kept);
+                }
+                continue;
+            }
+            bool keep;
+            switch (d.fate) {
+                case Fate::local:
+                    keep = local(l, m, f, d, s.port, now, t);
+                    break;
+                case Fate::arp:
+                    keep = arp(l, m, f, s.port, now, t);
+                    break;
+                case Fate::error:
+                    keep = error(l, m, f, d, s.port, now, t);
+                    break;
+                default:
+                    t.add(d.drop);
+                    keep = false;
+                    break;
+            }
+            if (keep)
+                pkts[kept++] = m;
+            else
+                rte_pktmbuf_free(m);
+        }
+        tx.count = static_cast<uint16_t>(tx.count + kept);
+        // ARP requests and packets released by an ARP reply, now that the rx port's
+        // buffer is compacted.
+        l.neigh.drain_queue([&](Neighbours::Entry &e) { service(l, e, now, t); });
+    }
+
+    // Neighbour timers: ARP retries and probes, failures, ageing; a scan of the table
+    // every scan_period (an inline compare until then).
+    static inline bool poll(Lcore &l, uint64_t now, stats::Tally &t) noexcept {
+        if (now < l.next_scan) [[likely]]
+            return false;
+        l.next_scan = now + l.scan_period;
+        l.pushed = 0;
+        l.neigh.for_each_due(now, [&](Neighbours::Entry &e) { service(l, e, now, t); });
+        return l.pushed != 0;
+    }
+
+    // A gratuitous ARP for the stream's port when the loop starts, as echo sends.
+    static inline void announce(Lcore &l, Stream &s, net::TxSink &tx, rte_mempool *pool,
+                                stats::Tally &t) noexcept {
+        const PortIf &p = l.view.ports[s.port];
+        if (!s.announces || !p.host.has_ip || !pool) return;
+        rte_mbuf *m = rte_pktmbuf_alloc(pool);
+        if (!m) return;
+        char *data = rte_pktmbuf_append(m, 42);
+        if (!data) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        host::build_garp(reinterpret_cast<uint8_t *>(data), p.host);
+        tx.push(m);
+        t.add(stats::Event::garp_sent);
+    }
+};
+
+}  // namespace c10m::route

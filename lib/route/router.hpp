@@ -1,0 +1,327 @@
+#pragma once
+
+// Where the router decides a frame's fate (RFC 1812), on its bytes: classify()
+// checks what arrived and looks its destination up; the mode (l3fwd_mode.hpp) then
+// resolves the next hop and sends. Every length is checked before it is read. The
+// host path (to one of the router's own addresses) answers as a Linux router does:
+// ICMP echo, port and protocol unreachables, RSTs for TCP.
+#include <rte_config.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "host/echo.hpp"
+#include "net/addr.hpp"
+#include "net/port_host.hpp"
+#include "net/rx_csum.hpp"
+#include "route/fib.hpp"
+#include "route/replies.hpp"
+#include "stats/counters.hpp"
+#include "wire/bytes.hpp"
+#include "wire/checksum.hpp"
+
+namespace c10m::route {
+
+// One port as the router sees it: its address, subnet broadcast, MAC and MTU.
+struct PortIf {
+    net::PortHost host;  // has_ip, ip, bcast, mac
+    uint16_t mtu = 1500;
+    bool forwarding = false;
+};
+
+// The router's view of its ports and addresses, copied into each lcore.
+struct RouterView {
+    const Lpm *lpm = nullptr;
+    PortIf ports[RTE_MAX_ETHPORTS];
+    // Its own addresses and subnet broadcasts: no packet from these is forwarded.
+    uint32_t own[2 * RTE_MAX_ETHPORTS] = {};
+    uint32_t nb_own = 0;
+
+    [[gnu::always_inline]] bool is_own(uint32_t a) const noexcept {
+        for (uint32_t i = 0; i < nb_own; ++i)
+            if (own[i] == a) return true;
+        return false;
+    }
+};
+
+enum class Fate : uint8_t {
+    forward,  // to `hop` out of `port`
+    local,    // to one of our addresses: the host path
+    arp,      // an ARP frame: the mode's neighbour table
+    error,    // answer with an ICMP error (`type`, `code`, `mtu`), count `drop`
+    drop,     // free and count `drop`
+};
+
+struct Decision {
+    Fate fate;
+    uint8_t type = 0, code = 0;
+    uint16_t port = 0;  // forward: egress
+    uint16_t mtu = 0;   // error, fragmentation needed: the egress MTU
+    uint16_t total = 0;
+    uint32_t hop = 0;  // forward: the next hop's address
+    stats::Drop drop = stats::Drop::count_;
+    bool options = false;  // forward: IPv4 options (left as they are)
+};
+
+namespace detail {
+
+[[gnu::always_inline]] inline Decision drop(stats::Drop d) noexcept {
+    Decision x{Fate::drop};
+    x.drop = d;
+    return x;
+}
+[[gnu::always_inline]] inline Decision error(stats::Drop d, uint8_t type, uint8_t code,
+                                             uint16_t total, uint16_t mtu = 0) noexcept {
+    Decision x{Fate::error};
+    x.drop = d;
+    x.type = type;
+    x.code = code;
+    x.total = total;
+    x.mtu = mtu;
+    return x;
+}
+
+// 0/8, 127/8 and 240/4 but the limited broadcast: never a destination.
+constexpr bool martian_destination(uint32_t a) {
+    const uint32_t top = a >> 24;
+    return top == 0 || top == 127 || (top >= 240 && a != 0xffffffffu);
+}
+
+}  // namespace detail
+
+// The fate of one frame of `len` bytes at f that arrived on rx_port. Nothing is
+// written. ipcsum: what the port's rx flags say of the IPv4 header checksum.
+[[gnu::always_inline]] inline Decision classify(const uint8_t *f, uint32_t len, uint16_t rx_port,
+                                                const RouterView &rv,
+                                                net::Csum ipcsum = net::Csum::unknown) noexcept {
+    using detail::drop;
+    using stats::Drop;
+    if (len < 14) [[unlikely]]
+        return drop(Drop::runt);
+    if (f[6] & 1) [[unlikely]]
+        return drop(Drop::eth_src_group);
+    const uint16_t type = wire::load16(f + 12);
+    if (type != 0x0800) [[unlikely]] {
+        switch (type) {
+            case 0x0806:
+                return Decision{Fate::arp};
+            case 0x86dd:
+                return drop(Drop::ipv6);
+            case 0x8100:
+            case 0x88a8:
+                return drop(Drop::vlan);
+            default:
+                return drop(Drop::ethertype_other);
+        }
+    }
+    const PortIf &in = rv.ports[rx_port];
+    if (std::memcmp(f, in.host.mac, 6) != 0) [[unlikely]]
+        return drop((f[0] & 1) ? Drop::eth_dst_group : Drop::eth_not_ours);
+    if (len < 14 + 20) [[unlikely]]
+        return drop(Drop::ip_truncated);
+    const uint8_t *ip = f + 14;
+    if ((ip[0] >> 4) != 4) [[unlikely]]
+        return drop(Drop::ip_bad_version);
+    const uint32_t ihl = (ip[0] & 0xfu) * 4;
+    if (ihl < 20) [[unlikely]]
+        return drop(Drop::ip_bad_ihl);
+    const uint32_t total = wire::load16(ip + 2);
+    if (14 + ihl > len || total < ihl || 14 + total > len) [[unlikely]]
+        return drop(Drop::ip_truncated);
+    if (ipcsum == net::Csum::bad ||
+        (ipcsum != net::Csum::good &&
+         !(ihl == 20 ? wire::ipv4_header_ok(ip) : wire::checksum_ok(ip, ihl)))) [[unlikely]]
+        return drop(Drop::ip_bad_checksum);
+    const uint32_t src = wire::load32(ip + 12);
+    const uint32_t dst = wire::load32(ip + 16);
+    if (net::martian_source(src)) [[unlikely]]
+        return drop(Drop::ip_src_martian);
+    if (net::multicast_or_broadcast(dst)) [[unlikely]]
+        return drop(Drop::ip_dst_group);
+    if (detail::martian_destination(dst)) [[unlikely]]
+        return drop(Drop::ip_dst_martian);
+    const Nexthop *nh = rv.lpm->lookup(dst);
+    if (!nh) [[unlikely]]
+        return detail::error(Drop::l3_no_route, 3, 0, static_cast<uint16_t>(total));
+    if (nh->kind != Nexthop::Kind::forward) [[unlikely]] {
+        if (nh->kind == Nexthop::Kind::local) {
+            Decision x{Fate::local};
+            x.total = static_cast<uint16_t>(total);
+            return x;
+        }
+        return drop(Drop::ip_dst_group);  // a connected subnet's broadcast
+    }
+    if (rv.is_own(src)) [[unlikely]]
+        return drop(Drop::ip_src_ours);
+    if (ip[8] <= 1) [[unlikely]]
+        return detail::error(Drop::l3_ttl_exceeded, 11, 0, static_cast<uint16_t>(total));
+    const PortIf &out = rv.ports[nh->port];
+    if (total > out.mtu) [[unlikely]] {
+        if (wire::load16(ip + 6) & 0x4000)
+            return detail::error(Drop::l3_frag_needed, 3, 4, static_cast<uint16_t>(total), out.mtu);
+        return drop(Drop::l3_too_big);
+    }
+    Decision x{Fate::forward};
+    x.port = nh->port;
+    x.hop = nh->gateway ? nh->gateway : dst;
+    x.total = static_cast<uint16_t>(total);
+    x.options = ihl != 20;
+    return x;
+}
+
+// The forward path's rewrite of the IPv4 header: TTL - 1, the checksum updated for
+// that (RFC 1624, eqn. 3); the caller checked TTL > 1.
+[[gnu::always_inline]] inline void decrement_ttl(uint8_t *ip) noexcept {
+    const uint16_t old_word = wire::load16(ip + 8);
+    --ip[8];
+    wire::store16(ip + 10,
+                  wire::checksum_update16(wire::load16(ip + 10), old_word, wire::load16(ip + 8)));
+}
+
+// What the host path made of a packet to us.
+struct HostVerdict {
+    enum class Kind : uint8_t { reply, error, drop } kind;
+    uint16_t len = 0;                           // reply: the frame's new length
+    stats::Event event = stats::Event::count_;  // reply
+    stats::Drop drop = stats::Drop::count_;     // error, drop
+    uint8_t type = 0, code = 0;                 // error
+};
+
+// The host path for a packet classify() found local (IPv4 header checked, `total`
+// bytes): an ICMP echo request is answered in place (as echo mode does); UDP gets a
+// port unreachable and other protocols a protocol unreachable (errors the caller
+// builds and rate-limits); TCP a RST (in place). ICMP other than echo requests is
+// counted and dropped. rx: the port it came in on (our MAC there).
+[[gnu::always_inline]] inline HostVerdict host_path(uint8_t *f, uint32_t total, const PortIf &rx,
+                                                    host::EchoLcore &lc, uint16_t ip_id,
+                                                    net::Csum l4csum, uint64_t now) noexcept {
+    using stats::Drop;
+    using K = HostVerdict::Kind;
+    auto dropped = [](Drop d) { return HostVerdict{K::drop, 0, stats::Event::count_, d}; };
+    uint8_t *ip = f + 14;
+    const uint32_t ihl = (ip[0] & 0xfu) * 4;
+    if (ihl != 20) return dropped(Drop::ip_options);
+    if (wire::load16(ip + 6) & 0x3fff) return dropped(Drop::ip_fragment);
+    if (ip[8] == 0) return dropped(Drop::ip_bad_ttl);
+    uint8_t *l4 = ip + 20;
+    const uint32_t l4len = total - 20;
+    switch (ip[9]) {
+        case 1: {
+            const host::Verdict v = host::detail::icmp(f, ip, total, rx.host, lc, now);
+            if (v.outcome == host::Outcome::reply) return {K::reply, v.len, v.event};
+            return dropped(v.drop);
+        }
+        case 17: {
+            if (l4len < 8) return dropped(Drop::udp_truncated);
+            const uint16_t ulen = wire::load16(l4 + 4);
+            if (ulen != l4len) return dropped(Drop::udp_bad_length);
+            if (wire::load16(l4 + 6) != 0) {
+                if (l4csum == net::Csum::bad) return dropped(Drop::udp_bad_checksum);
+                if (l4csum != net::Csum::good &&
+                    !wire::checksum_ok_native(
+                        wire::sum_native(l4, ulen, wire::pseudo_header_native(ip, 17, ulen))))
+                    return dropped(Drop::udp_bad_checksum);
+            }
+            return {K::error, 0, stats::Event::count_, Drop::l3_to_us_udp, 3, 3};
+        }
+        case 6: {
+            if (l4len < 20) return dropped(Drop::tcp_truncated);
+            const uint32_t doff = (l4[12] >> 4) * 4u;
+            if (doff < 20 || doff > l4len) return dropped(Drop::tcp_bad_offset);
+            if (l4csum == net::Csum::bad ||
+                (l4csum != net::Csum::good &&
+                 !wire::checksum_ok_native(wire::sum_native(
+                     l4, l4len, wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(l4len))))))
+                return dropped(Drop::tcp_bad_checksum);
+            if (wire::load16(l4) == 0) return dropped(Drop::tcp_bad_port);
+            if (l4[13] & 0x04) return dropped(Drop::l3_to_us_tcp);  // never answer a RST
+            const uint32_t n = tcp_reset_in_place(f, ip, l4, l4len - doff, rx.host.mac, ip_id);
+            return {K::reply, static_cast<uint16_t>(n), stats::Event::tcp_rst_sent,
+                    Drop::l3_to_us_tcp};
+        }
+        default:
+            return {K::error, 0, stats::Event::count_, Drop::l3_to_us_other, 3, 2};
+    }
+}
+
+// What an ARP frame on port `rx` says, checked: its operation, sender and target.
+struct ArpInfo {
+    bool ok = false;
+    stats::Drop drop = stats::Drop::count_;
+    uint16_t op = 0;
+    uint32_t spa = 0, tpa = 0;
+    const uint8_t *sha = nullptr;
+};
+
+inline ArpInfo parse_arp(const uint8_t *f, uint32_t len, const PortIf &rx) noexcept {
+    using stats::Drop;
+    ArpInfo a;
+    const bool to_us =
+        std::memcmp(f, rx.host.mac, 6) == 0 || std::memcmp(f, host::detail::kBroadcast, 6) == 0;
+    if (!to_us) {
+        a.drop = Drop::eth_not_ours;
+        return a;
+    }
+    if (len < 42) {
+        a.drop = Drop::arp_malformed;
+        return a;
+    }
+    const uint8_t *p = f + 14;
+    a.op = wire::load16(p + 6);
+    a.sha = p + 8;
+    a.spa = wire::load32(p + 14);
+    a.tpa = wire::load32(p + 24);
+    if (wire::load16(p) != 1 || wire::load16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4 ||
+        (a.op != 1 && a.op != 2) || (a.sha[0] & 1) ||
+        (a.spa != 0 && (net::martian_source(a.spa) || a.spa == rx.host.bcast))) {
+        a.drop = Drop::arp_malformed;
+        return a;
+    }
+    if (!rx.host.has_ip) {
+        a.drop = Drop::no_address;
+        return a;
+    }
+    if (a.spa == rx.host.ip) {  // someone else claims our address
+        a.drop = Drop::arp_not_ours;
+        return a;
+    }
+    a.ok = true;
+    return a;
+}
+
+// Answers an ARP request for our address in place (RFC 826). Returns 42.
+inline uint32_t arp_reply_in_place(uint8_t *f, const PortIf &rx) noexcept {
+    uint8_t *a = f + 14;
+    wire::store16(a + 6, 2);
+    std::memmove(a + 18, a + 8, 10);  // target := requester (MAC and IP)
+    std::memcpy(a + 8, rx.host.mac, 6);
+    wire::store32(a + 14, rx.host.ip);
+    std::memcpy(f, f + 6, 6);
+    std::memcpy(f + 6, rx.host.mac, 6);
+    return 42;
+}
+
+// An ARP request from `rx` for `target`: broadcast, or unicast to `to` (a probe of a
+// known neighbour). Writes 42 bytes.
+inline uint32_t write_arp_request(uint8_t *f, const PortIf &rx, uint32_t target,
+                                  const uint8_t *to) noexcept {
+    if (to)
+        std::memcpy(f, to, 6);
+    else
+        std::memset(f, 0xff, 6);
+    std::memcpy(f + 6, rx.host.mac, 6);
+    wire::store16(f + 12, 0x0806);
+    uint8_t *a = f + 14;
+    wire::store16(a, 1);
+    wire::store16(a + 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    wire::store16(a + 6, 1);
+    std::memcpy(a + 8, rx.host.mac, 6);
+    wire::store32(a + 14, rx.host.ip);
+    std::memset(a + 18, 0, 6);
+    wire::store32(a + 24, target);
+    return 42;
+}
+
+}  // namespace c10m::route

@@ -1,0 +1,363 @@
+// The router on mbufs: rte_lpm against a naive longest match, and L3fwd's handler,
+// timers and neighbour resolution with tx buffers that record what leaves by which
+// port. The frame-level parts have unit tests (tests/unit/test_route.cpp).
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <random>
+
+#include "eal/test_util.hpp"
+#include "route/l3fwd_mode.hpp"
+#include "unit/frames.hpp"
+
+using namespace c10m;
+using namespace c10m::test;
+using route::L3fwd;
+
+TEST(Lpm, MatchesTheNaiveLongestMatchOnRandomRoutes) {
+    std::mt19937 rng(11);
+    route::FibSpec spec;
+    for (uint32_t i = 0; i < 64; ++i)
+        spec.nexthops.push_back(
+            {route::Nexthop::Kind::forward, static_cast<uint16_t>(i % 4), i + 1});
+    std::map<std::pair<uint32_t, uint8_t>, bool> seen;
+    while (spec.prefixes.size() < 1000) {
+        static const uint8_t lens[] = {8, 12, 16, 16, 20, 24, 24, 24, 25, 28, 32};
+        const uint8_t len = lens[rng() % sizeof lens];
+        // Cluster in 10.0.0.0/8 and 198.18.0.0/15 so that prefixes nest.
+        uint32_t a =
+            (rng() & 1) ? (0x0a000000 | (rng() & 0x00ffffff)) : (0xc6120000 | (rng() & 0x0001ffff));
+        a &= net::Ipv4Prefix{0, len}.mask();
+        if (!seen.emplace(std::make_pair(a, len), true).second) continue;
+        spec.prefixes.push_back({a, len, static_cast<uint32_t>(rng() % spec.nexthops.size())});
+    }
+    route::Lpm lpm(spec, SOCKET_ID_ANY, "test_lpm");
+    auto check = [&](uint32_t addr) {
+        const auto want = route::naive_lookup(spec, addr);
+        const route::Nexthop *got = lpm.lookup(addr);
+        if (!want) {
+            EXPECT_EQ(got, nullptr) << std::hex << addr;
+        } else {
+            ASSERT_NE(got, nullptr) << std::hex << addr;
+            EXPECT_EQ(*got, spec.nexthops[*want]) << std::hex << addr;
+        }
+    };
+    for (int i = 0; i < 100000; ++i) {
+        const uint32_t r = static_cast<uint32_t>(rng());
+        check((rng() & 1) ? (0x0a000000 | (r & 0x00ffffff)) : (0xc6120000 | (r & 0x0001ffff)));
+    }
+    for (const auto &p : spec.prefixes) {  // each prefix's edges
+        check(p.addr);
+        check(p.addr | ~net::Ipv4Prefix{0, p.len}.mask());
+        check(p.addr - 1);
+    }
+    check(0x08080808);
+    // A default route: rte_lpm takes depths 1..32, so 0.0.0.0/0 is kept beside it.
+    spec.prefixes.push_back({0, 0, 5});
+    route::Lpm with_default(spec, SOCKET_ID_ANY, "test_lpm_default");
+    EXPECT_EQ(*with_default.lookup(0x08080808), spec.nexthops[5]);
+    for (int i = 0; i < 10000; ++i) {
+        const auto a = static_cast<uint32_t>(rng());
+        const route::Nexthop *got = with_default.lookup(a);
+        ASSERT_NE(got, nullptr);
+        EXPECT_EQ(*got, spec.nexthops[*route::naive_lookup(spec, a)]) << std::hex << a;
+    }
+}
+
+namespace {
+
+// A tx buffer that keeps what is sent, as a port would receive it.
+struct RecordingSink : net::TxSink {
+    std::vector<rte_mbuf *> sent;
+    RecordingSink() {
+        burst = 32;
+        send_fn = [](net::TxSink &s) noexcept {
+            auto &r = static_cast<RecordingSink &>(s);
+            r.sent.insert(r.sent.end(), r.pkts, r.pkts + r.count);
+            r.count = 0;
+        };
+    }
+    ~RecordingSink() { release(); }
+    void release() {
+        send();
+        for (auto *m : sent)
+            rte_pktmbuf_free(m);
+        sent.clear();
+    }
+    // What left, as bytes; frees it.
+    std::vector<Bytes> take() {
+        send();
+        std::vector<Bytes> out;
+        for (auto *m : sent) {
+            out.push_back(bytes_of(m));
+            rte_pktmbuf_free(m);
+        }
+        sent.clear();
+        return out;
+    }
+};
+
+constexpr uint8_t kMac0[6] = {0x02, 0xc1, 0, 0, 0, 0x10};
+constexpr uint8_t kMac1[6] = {0x02, 0xc1, 0, 0, 0, 0x11};
+constexpr uint8_t kHostA[6] = {0x02, 0, 0, 0, 0xa, 0x02};
+constexpr uint8_t kHostB[6] = {0x02, 0, 0, 0, 0xb, 0x02};
+constexpr uint8_t kHostC[6] = {0x02, 0, 0, 0, 0xc, 0x07};
+constexpr uint32_t kA = 0xc6120102;        // 198.18.1.2, on port 0
+constexpr uint32_t kB = 0xc6130102;        // 198.19.1.2, on port 1 (static neighbour)
+constexpr uint32_t kC = 0xc6130107;        // 198.19.1.7, on port 1 (resolved by ARP)
+constexpr uint32_t kBehindB = 0xc6130501;  // 198.19.5.1 via B
+constexpr uint64_t kHz = 1000;             // one tick a millisecond
+
+// One router lcore with ports 0 (198.18.1.1/24) and 1 (198.19.1.1/24, MTU 1400).
+struct Router {
+    TestPool pool{2047};
+    config::AppConfig cfg;
+    std::vector<io::PortCaps> ports;
+    RecordingSink out[2];
+    std::unique_ptr<L3fwd::Lcore> l = std::make_unique<L3fwd::Lcore>();
+    L3fwd::Stream s[2];
+    stats::Tally t;
+    unsigned base;
+
+    Router() {
+        cfg = config::parse_app_args({"--forward-mode", "l3fwd", "--ip", "0:198.18.1.1/24", "--ip",
+                                      "1:198.19.1.1/24", "--route", "198.19.5.0/24,1,198.19.1.2",
+                                      "--neighbor", "1,198.19.1.2,02:00:00:00:0b:02", "--mtu",
+                                      "1:1400", "--icmp-rate", "0"})
+                  .cfg;
+        for (uint16_t p = 0; p < 2; ++p) {
+            io::PortCaps c;
+            c.id = p;
+            std::copy(p ? kMac1 : kMac0, (p ? kMac1 : kMac0) + 6, c.mac.addr_bytes);
+            ports.push_back(c);
+        }
+        net::TxSink *outs[RTE_MAX_ETHPORTS] = {&out[0], &out[1]};
+        L3fwd::init(*l, pipeline::LcoreEnv{cfg, 0, 0, pool.get(), 1000, kHz, 0, 1, outs, &ports});
+        for (uint16_t p = 0; p < 2; ++p)
+            L3fwd::init(*l, s[p], pipeline::StreamEnv{cfg, ports[p], ports[p], &out[p], true});
+        base = pool.in_use();
+    }
+    ~Router() {
+        out[0].release();
+        out[1].release();
+        L3fwd::release(*l);
+        L3fwd::fini(*l);
+        EXPECT_EQ(pool.in_use(), base) << "every mbuf freed";
+    }
+
+    // Frames arriving on a port at time now; what the handler kept in place leaves
+    // by that port (it is in that port's sink, as the loop would send it).
+    void rx(uint16_t port, const std::vector<Bytes> &frames, uint64_t now = 0) {
+        RecordingSink &tx = out[port];
+        const auto n = static_cast<uint16_t>(frames.size());
+        for (uint16_t i = 0; i < n; ++i)
+            tx.pkts[tx.count + i] = pool.frame(frames[i]);
+        L3fwd::handle(*l, s[port], tx.pkts + tx.count, n, tx, now, t);
+    }
+    bool poll(uint64_t now) { return L3fwd::poll(*l, now, t); }
+    uint32_t drop(stats::Drop d) const { return t.drop[static_cast<size_t>(d)]; }
+    uint32_t event(stats::Event e) const { return t.event[static_cast<size_t>(e)]; }
+};
+
+Bytes ip_frame(const uint8_t *dst_mac, const uint8_t *src_mac, uint32_t src, uint32_t dst,
+               size_t payload, uint8_t ttl = 64, uint16_t frag = 0x4000) {
+    return cat(
+        eth(dst_mac, src_mac, 0x0800),
+        ipv4(src, dst, 17, udp(src, dst, 40000, 9, test::payload(payload)), ttl, 0x55, frag));
+}
+
+Bytes arp_frame(uint16_t op, const uint8_t *sha, uint32_t spa, uint32_t tpa,
+                const uint8_t *eth_dst) {
+    const uint8_t zero[6] = {};
+    return pad60(cat(eth(eth_dst, sha, 0x0806), test::arp(op, sha, spa, zero, tpa)));
+}
+
+}  // namespace
+
+TEST(L3fwdMode, ForwardsToAStaticNeighbourWithTtlChecksumAndMacsRewritten) {
+    Router r;
+    auto in = pad60(ip_frame(kMac0, kHostA, kA, kBehindB, 4));  // Ethernet padding
+    r.rx(0, {in});
+    EXPECT_TRUE(r.out[0].take().empty());
+    auto sent = r.out[1].take();
+    ASSERT_EQ(sent.size(), 1u);
+    const Bytes &f = sent[0];
+    ASSERT_EQ(f.size(), 14u + 20 + 8 + 4) << "padding trimmed";
+    EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostB));
+    EXPECT_TRUE(std::equal(f.begin() + 6, f.begin() + 12, kMac1));
+    EXPECT_EQ(f[22], 63);
+    EXPECT_EQ(ref_checksum(f.data() + 14, 20), 0);
+    EXPECT_EQ(f[23], in[23]);
+    EXPECT_TRUE(std::equal(f.begin() + 26, f.end(), in.begin() + 26)) << "nothing else changed";
+    EXPECT_EQ(r.event(stats::Event::l3_forwarded), 1u);
+}
+
+TEST(L3fwdMode, ResolvesByArpHoldingAFewAndReleasesInOrder) {
+    Router r;
+    std::vector<Bytes> burst;
+    for (int i = 0; i < 6; ++i)
+        burst.push_back(ip_frame(kMac0, kHostA, kA, kC, 10 + i));
+    r.rx(0, burst, 5);
+    EXPECT_EQ(r.event(stats::Event::l3_held), 6u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_hold_full), 2u) << "4 wait, the 2 oldest gave way";
+    auto reqs = r.out[1].take();
+    ASSERT_EQ(reqs.size(), 1u) << "one ARP request for the burst";
+    EXPECT_EQ(reqs[0][0], 0xff);
+    EXPECT_EQ(get16(reqs[0], 20), 1);
+    EXPECT_EQ(get32(reqs[0], 38), kC);
+    EXPECT_EQ(get32(reqs[0], 28), 0xc6130101u) << "from port 1's address";
+    // The reply: the 4 left leave in order, to C's MAC.
+    r.rx(1, {arp_frame(2, kHostC, kC, 0xc6130101, kMac1)}, 10);
+    auto sent = r.out[1].take();
+    ASSERT_EQ(sent.size(), 4u);
+    for (size_t i = 0; i < 4; ++i) {
+        EXPECT_TRUE(std::equal(sent[i].begin(), sent[i].begin() + 6, kHostC));
+        EXPECT_TRUE(std::equal(sent[i].begin() + 6, sent[i].begin() + 12, kMac1));
+        EXPECT_EQ(sent[i].size(), 14u + 28 + 12 + i) << "the 3rd to 6th, in order";
+        EXPECT_EQ(sent[i][22], 63);
+        EXPECT_EQ(ref_checksum(sent[i].data() + 14, 20), 0);
+    }
+    EXPECT_EQ(r.event(stats::Event::arp_learned), 1u);
+    // Now the fast path.
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, kC, 1)}, 20);
+    EXPECT_EQ(r.out[1].take().size(), 1u);
+    EXPECT_EQ(r.event(stats::Event::l3_forwarded), 5u);
+}
+
+TEST(L3fwdMode, ANextHopThatNeverAnswersGetsThreeRequestsThenHostUnreachable) {
+    Router r;
+    const auto in = ip_frame(kMac0, kHostA, kA, kC, 20);
+    r.rx(0, {in}, 0);
+    EXPECT_EQ(r.out[1].take().size(), 1u);
+    unsigned requests = 1;
+    for (uint64_t now = 100; now <= 3500; now += 100) {
+        r.poll(now);
+        requests += static_cast<unsigned>(r.out[1].take().size());
+        if (now < 3000) {
+            EXPECT_TRUE(r.out[0].take().empty()) << now;
+        }
+    }
+    EXPECT_EQ(requests, 3u);
+    auto back = r.out[0].take();
+    ASSERT_EQ(back.size(), 1u);
+    const Bytes &e = back[0];
+    EXPECT_TRUE(std::equal(e.begin(), e.begin() + 6, kHostA)) << "back to the sender";
+    EXPECT_TRUE(std::equal(e.begin() + 6, e.begin() + 12, kMac0));
+    EXPECT_EQ(get32(e, 26), 0xc6120101u) << "from the rx port's address";
+    EXPECT_EQ(get32(e, 30), kA);
+    EXPECT_EQ(e[34], 3);
+    EXPECT_EQ(e[35], 1) << "host unreachable";
+    EXPECT_EQ(ref_checksum(e.data() + 34, e.size() - 34), 0);
+    EXPECT_EQ(get32(e, 42 + 16), kC) << "quotes the datagram";
+    EXPECT_EQ(r.drop(stats::Drop::l3_unresolved), 1u);
+    EXPECT_EQ(r.event(stats::Event::neigh_failed), 1u);
+    EXPECT_EQ(r.l->neigh.live(), 1u) << "only the static neighbour is left";
+}
+
+TEST(L3fwdMode, IcmpErrorsGoBackOutOfTheRxPort) {
+    Router r;
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, kBehindB, 10, 1),                 // TTL 1
+             ip_frame(kMac0, kHostA, kA, 0xc6140001, 10),                  // no route
+             ip_frame(kMac0, kHostA, kA, kBehindB, 1400 - 28 + 1),         // DF, 1401 > 1400
+             ip_frame(kMac0, kHostA, kA, kBehindB, 1400 - 28 + 1, 64, 0),  // no DF
+             ip_frame(kMac0, kHostA, kA, kBehindB, 1400 - 28)});           // fits
+    auto back = r.out[0].take();
+    ASSERT_EQ(back.size(), 3u);
+    EXPECT_EQ(back[0][34], 11);
+    EXPECT_EQ(back[1][34], 3);
+    EXPECT_EQ(back[1][35], 0);
+    EXPECT_EQ(back[2][34], 3);
+    EXPECT_EQ(back[2][35], 4);
+    EXPECT_EQ(get16(back[2], 40), 1400) << "the egress MTU";
+    for (const auto &e : back) {
+        EXPECT_EQ(ref_checksum(e.data() + 14, 20), 0);
+        EXPECT_EQ(ref_checksum(e.data() + 34, e.size() - 34), 0);
+        EXPECT_LE(e.size(), 14u + 576);
+    }
+    EXPECT_EQ(r.out[1].take().size(), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_ttl_exceeded), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_no_route), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_frag_needed), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_too_big), 1u);
+}
+
+TEST(L3fwdMode, BadPacketsAreCountedByReason) {
+    Router r;
+    auto bad_csum = ip_frame(kMac0, kHostA, kA, kBehindB, 10);
+    bad_csum[24] ^= 1;
+    auto v6 = ip_frame(kMac0, kHostA, kA, kBehindB, 10);
+    v6[12] = 0x86;
+    v6[13] = 0xdd;
+    r.rx(0,
+         {bad_csum, v6, ip_frame(kMac0, kHostA, 0x7f000001, kBehindB, 10),
+          ip_frame(kMac0, kHostA, kA, 0x7f000001, 10), ip_frame(kMac0, kHostA, kA, 0xe0000001, 10),
+          ip_frame(kMac0, kHostA, 0xc6130101, kBehindB, 10),  // claims our address
+          ip_frame(kMac0, kHostA, kA, 0xc61201ff, 10),        // our subnet's broadcast
+          ip_frame(kHostB, kHostA, kA, kBehindB, 10)});       // not our MAC
+    EXPECT_TRUE(r.out[0].take().empty());
+    EXPECT_TRUE(r.out[1].take().empty());
+    EXPECT_EQ(r.drop(stats::Drop::ip_bad_checksum), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::ipv6), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::ip_src_martian), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::ip_dst_martian), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::ip_dst_group), 2u);
+    EXPECT_EQ(r.drop(stats::Drop::ip_src_ours), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::eth_not_ours), 1u);
+}
+
+TEST(L3fwdMode, TheHostPathAnswersPingUdpAndTcpAsLinuxDoes) {
+    Router r;
+    const uint32_t us = 0xc6130101;  // port 1's address, asked for on port 0 (weak host)
+    auto ping = cat(eth(kMac0, kHostA, 0x0800), ipv4(kA, us, 1, icmp_echo(7, 1, payload(8))));
+    auto udp_in = ip_frame(kMac0, kHostA, kA, us, 10);
+    Bytes tcp(20);
+    put16(tcp, 0, 41000);
+    put16(tcp, 2, 22);
+    put32(tcp, 4, 100);
+    tcp[12] = 5 << 4;
+    tcp[13] = 0x02;  // SYN
+    put16(tcp, 16, ref_checksum(tcp.data(), 20, pseudo(kA, us, 6, 20)));
+    auto syn = cat(eth(kMac0, kHostA, 0x0800), ipv4(kA, us, 6, tcp));
+    auto gre = cat(eth(kMac0, kHostA, 0x0800), ipv4(kA, us, 47, payload(8)));
+    r.rx(0, {ping, udp_in, syn, gre});
+    auto back = r.out[0].take();
+    ASSERT_EQ(back.size(), 4u);
+    EXPECT_EQ(back[0][34], 0) << "echo reply";
+    EXPECT_EQ(get32(back[0], 26), us);
+    EXPECT_EQ(back[1][34], 3);
+    EXPECT_EQ(back[1][35], 3) << "port unreachable";
+    EXPECT_EQ(back[2][47], 0x14) << "RST|ACK";
+    EXPECT_EQ(get32(back[2], 42), 101u);
+    EXPECT_EQ(back[3][35], 2) << "protocol unreachable";
+    EXPECT_EQ(r.event(stats::Event::icmp_echo_reply), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_to_us_udp), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_to_us_tcp), 1u);
+    EXPECT_EQ(r.drop(stats::Drop::l3_to_us_other), 1u);
+    EXPECT_EQ(r.event(stats::Event::tcp_rst_sent), 1u);
+}
+
+TEST(L3fwdMode, ArpForUsIsAnsweredAndTheAskerKept) {
+    Router r;
+    const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    r.rx(0, {arp_frame(1, kHostA, kA, 0xc6120101, bc), arp_frame(1, kHostA, kA, 0xc6120109, bc)});
+    auto back = r.out[0].take();
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(get16(back[0], 20), 2);
+    EXPECT_TRUE(std::equal(back[0].begin() + 22, back[0].begin() + 28, kMac0));
+    EXPECT_EQ(r.drop(stats::Drop::arp_not_ours), 0u) << "the second updated A's entry";
+    EXPECT_EQ(r.event(stats::Event::arp_learned), 1u);
+    auto *e = r.l->neigh.find(0, kA);
+    ASSERT_NE(e, nullptr);
+    EXPECT_TRUE(e->usable());
+    // Forwarding to A uses it at once (the second ARP confirmed it).
+    r.rx(1, {ip_frame(kMac1, kHostB, kB, kA, 10)}, 1);
+    EXPECT_EQ(r.out[0].take().size(), 1u);
+    // 30 s later it is stale: used still, and confirmed by a unicast probe.
+    r.rx(1, {ip_frame(kMac1, kHostB, kB, kA, 10)}, 30001);
+    auto sent = r.out[0].take();
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_TRUE(std::equal(sent[0].begin(), sent[0].begin() + 6, kHostA));
+    EXPECT_EQ(get16(sent[1], 12), 0x0806);
+    EXPECT_TRUE(std::equal(sent[1].begin(), sent[1].begin() + 6, kHostA)) << "a unicast probe";
+}
