@@ -4,6 +4,7 @@
 // and next hops (FibSpec, pure, tested against a naive longest match), and loaded
 // into DPDK's rte_lpm, one table per socket, read-only once the loops run (Lpm).
 #include <rte_lpm.h>
+#include <rte_prefetch.h>
 
 #include <cstdint>
 #include <optional>
@@ -64,6 +65,12 @@ class Lpm {
         if (rte_lpm_lookup(lpm_, addr, &nh) != 0) [[unlikely]]
             return default_;
         return &nexthops_[nh];
+    }
+
+    // Brings addr's first-level entry towards the cache: with many routes the
+    // lookups of a burst land on lines all over the 64 MB table.
+    [[gnu::always_inline]] void prefetch(uint32_t addr) const noexcept {
+        rte_prefetch0(&lpm_->tbl24[addr >> 8]);
     }
 
     size_t nb_nexthops() const noexcept { return nb_nexthops_; }

@@ -91,7 +91,7 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
     for (const auto &p : *env.ports) {
         PortIf &pi = l.view.ports[p.id];
         pi.forwarding = true;
-        std::copy(p.mac.addr_bytes, p.mac.addr_bytes + 6, pi.host.mac);
+        pi.set_mac(p.mac.addr_bytes);
         pi.mtu = config::mtu_of(cfg, p.id);
         l.out[p.id] = env.port_out[p.id];
         if (!l.out[p.id])
@@ -103,8 +103,8 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
         pi.host.has_ip = true;
         pi.host.ip = a.addr;
         pi.host.bcast = a.len >= 31 ? 0xffffffffu : net::Ipv4Prefix{a.addr, a.len}.broadcast();
-        l.view.own[l.view.nb_own++] = a.addr;
-        if (a.len < 31) l.view.own[l.view.nb_own++] = pi.host.bcast;
+        l.view.add_own(a.addr);
+        if (a.len < 31) l.view.add_own(pi.host.bcast);
     }
     l.icmp.icmp_error.configure(cfg.icmp_rate, config::kIcmpBurst, env.tsc_hz, env.now);
     l.icmp.icmp_echo.configure(cfg.icmp_echo_rate, config::kIcmpBurst, env.tsc_hz, env.now);

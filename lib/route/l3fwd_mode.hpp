@@ -12,6 +12,7 @@
 #include "route/fib.hpp"
 #include "route/neighbours.hpp"
 #include "route/router.hpp"
+#include "wire/bytes.hpp"
 
 namespace c10m::route {
 
@@ -63,6 +64,16 @@ struct L3fwd : pipeline::ModeBase {
     static void service(Lcore &l, Neighbours::Entry &e, uint64_t now, stats::Tally &t) noexcept;
 
     static constexpr uint16_t kPrefetchAhead = 8;
+    // The route table's entry of the frame this many ahead, whose bytes were asked
+    // for kPrefetchAhead - kLookupAhead frames ago.
+    static constexpr uint16_t kLookupAhead = 4;
+
+    [[gnu::always_inline]] static inline void prefetch_route(const Lcore &l,
+                                                             const rte_mbuf *m) noexcept {
+        if (rte_pktmbuf_data_len(m) < 34) [[unlikely]]
+            return;
+        l.view.lpm->prefetch(wire::load32(rte_pktmbuf_mtod(m, const uint8_t *) + 30));
+    }
 
     // Sends a forwarded packet whose next hop is known.
     [[gnu::always_inline]] static inline void emit(Lcore &l, rte_mbuf *m, uint16_t port,
@@ -88,13 +99,16 @@ struct L3fwd : pipeline::ModeBase {
 
     static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
                               uint64_t now, stats::Tally &t) noexcept {
-        uint16_t kept = 0;
+        uint16_t kept = 0, forwarded = 0;
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+        for (uint16_t i = 0; i < n && i < kLookupAhead; ++i)
+            prefetch_route(l, pkts[i]);
         for (uint16_t i = 0; i < n; ++i) {
             rte_mbuf *m = pkts[i];
             if (i + kPrefetchAhead < n)
                 rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+            if (i + kLookupAhead < n) prefetch_route(l, pkts[i + kLookupAhead]);
             if (m->nb_segs != 1) [[unlikely]] {
                 rte_pktmbuf_free(m);
                 t.add(stats::Drop::multi_segment);
@@ -104,12 +118,11 @@ struct L3fwd : pipeline::ModeBase {
             const Decision d =
                 classify(f, rte_pktmbuf_data_len(m), s.port, l.view, net::rx_ip_csum(m));
             if (d.fate == Fate::forward) [[likely]] {
-                Neighbours::Entry *e = l.neigh.find(d.port, d.hop);
-                if (e && e->state == Neighbours::State::reachable && now < e->deadline &&
-                    !d.options) [[likely]] {
+                Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
+                if (e && now < e->deadline && e->fresh() && !d.options) [[likely]] {
                     rewrite(l, m, f, d);
                     std::memcpy(f, e->mac, 6);
-                    t.add(stats::Event::l3_forwarded);
+                    ++forwarded;
                     emit(l, m, d.port, tx, pkts, kept);
                 } else {
                     forward_slow(l, e, m, f, d, s.port, tx, now, t, pkts, kept);
@@ -138,6 +151,7 @@ struct L3fwd : pipeline::ModeBase {
                 rte_pktmbuf_free(m);
         }
         tx.count = static_cast<uint16_t>(tx.count + kept);
+        if (forwarded) t.add(stats::Event::l3_forwarded, forwarded);
         // ARP requests and packets released by an ARP reply, now that the rx port's
         // buffer is compacted.
         l.neigh.drain_queue([&](Neighbours::Entry &e) { service(l, e, now, t); });

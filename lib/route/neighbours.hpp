@@ -46,6 +46,11 @@ class Neighbours {
         rte_mbuf *held[kHoldPerEntry] = {};
 
         bool usable() const noexcept { return state >= State::reachable; }
+        // Used as it is, nothing to do (with a deadline still ahead: a permanent
+        // entry's is never reached).
+        bool fresh() const noexcept {
+            return state == State::reachable || state == State::permanent;
+        }
     };
     static_assert(sizeof(Entry) == 64);
 
@@ -57,6 +62,20 @@ class Neighbours {
 
     void configure(const Timers &t) noexcept { t_ = t; }
     const Timers &timers() const noexcept { return t_; }
+
+    // The entry for (port, ip), or nullptr; the last one found is remembered, since
+    // a burst's packets mostly share their next hop (a gateway).
+    [[gnu::always_inline]] Entry *find_cached(uint16_t port, uint32_t ip) noexcept {
+        const uint64_t k = key(port, ip);
+        if (k == last_key_) [[likely]]
+            return last_;
+        Entry *e = find(port, ip);
+        if (e) {
+            last_key_ = k;
+            last_ = e;
+        }
+        return e;
+    }
 
     // The entry for (port, ip), or nullptr.
     [[gnu::always_inline]] Entry *find(uint16_t port, uint32_t ip) noexcept {
@@ -85,6 +104,7 @@ class Neighbours {
         }
         if (!victim) return nullptr;
         if (victim->state != State::free) release(*victim);
+        forget_last();
         victim->ip = ip;
         victim->port = port;
         victim->state = st;
@@ -134,6 +154,7 @@ class Neighbours {
 
     // Empties the entry (its held packets must have been taken).
     void remove(Entry &e) noexcept {
+        forget_last();
         release(e);
         e.state = State::free;
         keys_[&e - entries_] = 0;
@@ -188,12 +209,18 @@ class Neighbours {
         return ((ip ^ (uint32_t{port} << 24)) * 2654435761u) >> 24;  // top 8 bits
     }
     static_assert(kBuckets == 256, "bucket() takes the top 8 bits");
+    void forget_last() noexcept {
+        last_key_ = 0;
+        last_ = nullptr;
+    }
     void release(Entry &e) noexcept {
         held_ -= e.nheld;
         e.nheld = 0;  // the caller took them (remove) or they were none (evict)
     }
 
     Timers t_;
+    uint64_t last_key_ = 0;  // find_cached's last hit (0: none)
+    Entry *last_ = nullptr;
     uint64_t keys_[kEntries] = {};  // per way: 0 when free, else key(port, ip)
     Entry entries_[kEntries];
     uint16_t pending_[kEntries] = {};
