@@ -171,6 +171,10 @@ class Tcp : public ::testing::Test {
     uint32_t drops(Drop d) const { return t.drop[static_cast<size_t>(d)]; }
     uint32_t events(Event ev) const { return t.event[static_cast<size_t>(ev)]; }
     const tcp::Conn *conn(uint16_t cport = kCliPort) const { return e->find(0, kPeerIp, cport, 7); }
+    // For a state the wire would take long to build (a grown cwnd): set it directly.
+    tcp::Conn *conn_for_setup(uint16_t cport = kCliPort) {
+        return const_cast<tcp::Conn *>(e->find(0, kPeerIp, cport, 7));
+    }
 
     static Bytes syn_options(uint16_t mss = 1460, int ws = 7) {
         Bytes o = {2, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss)};

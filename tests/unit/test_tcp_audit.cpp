@@ -323,10 +323,16 @@ TEST_F(TcpAudit, F7_AfterATimeoutOldDuplicateAcksStartNoFastRetransmit) {
 
 TEST_F(TcpAudit, F7_ConsecutiveTimeoutsHoldSsthresh) {
     handshake();
+    // A connection whose cwnd grew to 20 segments has 4,000 bytes in flight: the
+    // first timeout halves the flight (RFC 5681 eq. 4), not cwnd; the second, on a
+    // segment already sent again, leaves ssthresh alone (cwnd is one MSS by then).
+    conn_for_setup()->cwnd = 20 * 1460;
     for (int i = 0; i < 4; ++i)
         send(payload(1000, static_cast<uint8_t>(i)));
     advance_ms(1000);
+    EXPECT_EQ(conn()->retries(), 1u);
     const uint32_t ss = conn()->ssthresh;
+    EXPECT_EQ(ss, 2u * 1460) << "max(flight / 2, 2 MSS)";
     advance_ms(2000);
     EXPECT_EQ(conn()->retries(), 2u);
     EXPECT_EQ(conn()->ssthresh, ss) << "RFC 5681: held on a segment already timed out";
@@ -452,6 +458,7 @@ TEST_F(TcpAudit, F8_APeerMssBelow536IsTakenNotRefused) {
     EXPECT_EQ(conn()->mss, 48);
     // Tunnels' MSS values are no longer rounded down to 536.
     out = feed(tcp_frame(isn, 0, SYN, 64240, {}, syn_options(1380, 7), kCliPort + 1));
+    ASSERT_EQ(out.size(), 1u);
     EXPECT_EQ(get16(out[0].options, 2), 1380u);
 }
 
