@@ -154,6 +154,7 @@ void Echo::report(const Lcore &l, stats::Sample &s) {
     s.tcp.max_flows += l.tcp->capacity();
     s.tcp.table_bytes += l.tcp->table_bytes();
     s.tcp.held += l.tcp->held();
+    s.tcp.timer_visits += l.tcp->timer_visits();
     s.tcp.bytes_per_flow = tcp::kBytesPerFlow;
     s.tcp.record_bytes = sizeof(tcp::Conn);
 }

@@ -114,7 +114,7 @@ std::string format_text(const Sample &cur, const Sample *prev) {
         os << "  tcp: active " << tcp_active(cur) << " of " << cur.tcp.max_flows
            << " flows; flow table " << cur.tcp.table_bytes << " bytes in hugepages, "
            << cur.tcp.bytes_per_flow << " per flow (record " << cur.tcp.record_bytes << "); "
-           << cur.tcp.held << " segments held\n";
+           << cur.tcp.held << " segments held; " << cur.tcp.timer_visits << " timer visits\n";
     for (const auto &m : cur.pools)
         os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
            << " of " << m.size << " (ports hold " << m.baseline << ")\n";
@@ -192,7 +192,8 @@ std::string format_json(const Sample &cur, const Sample *prev) {
         os << ",\"tcp\":{\"active\":" << tcp_active(cur) << ",\"max_flows\":" << cur.tcp.max_flows
            << ",\"bytes_per_flow\":" << cur.tcp.bytes_per_flow
            << ",\"record_bytes\":" << cur.tcp.record_bytes
-           << ",\"table_bytes\":" << cur.tcp.table_bytes << ",\"held\":" << cur.tcp.held << "}";
+           << ",\"table_bytes\":" << cur.tcp.table_bytes << ",\"held\":" << cur.tcp.held
+           << ",\"timer_visits\":" << cur.tcp.timer_visits << "}";
     os << "}\n";
     return os.str();
 }

@@ -46,6 +46,7 @@ struct TcpSample {
     uint64_t record_bytes = 0;    // the record alone
     uint64_t table_bytes = 0;     // all of it, over all lcores (hugepages)
     uint64_t held = 0;            // segments held now (echo data and out of order)
+    uint64_t timer_visits = 0;    // timer records looked at so far: what holding costs
 };
 
 // A pipeline ring between two lcores.

@@ -55,6 +55,7 @@ int on_stats(const char *, const char *, rte_tel_data *d) {
         rte_tel_data_add_dict_u64(d, "tcp_max_flows", s.tcp.max_flows);
         rte_tel_data_add_dict_u64(d, "tcp_bytes_per_flow", s.tcp.bytes_per_flow);
         rte_tel_data_add_dict_u64(d, "tcp_table_bytes", s.tcp.table_bytes);
+        rte_tel_data_add_dict_u64(d, "tcp_timer_visits", s.tcp.timer_visits);
     }
     for (size_t r = 0; r < kDropReasons; ++r)
         rte_tel_data_add_dict_u64(d, ("drop_" + std::string(kDropNames[r])).c_str(), drops[r]);

@@ -164,6 +164,8 @@ class Engine {
     uint32_t tick() const noexcept { return tick_; }
     // Segments held now (may be read from another thread: a relaxed atomic).
     uint32_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
+    // Timer records the wheel has looked at so far (may be read from another thread).
+    uint64_t timer_visits() const noexcept { return wheel_->visits(); }
     static SegMeta &meta(rte_mbuf *m) noexcept {
         return *static_cast<SegMeta *>(rte_mbuf_to_priv(m));
     }

@@ -129,6 +129,26 @@ TEST(Report, PipelineStagesAndRings) {
     EXPECT_EQ(format_json(sample(1.0, 10), nullptr).find("\"stages\""), std::string::npos);
 }
 
+TEST(Report, TcpTablesAndWhatHoldingCosts) {
+    auto s = sample(1.0, 10);
+    s.tcp.on = true;
+    s.tcp.max_flows = 1000;
+    s.tcp.bytes_per_flow = 148;
+    s.tcp.record_bytes = 128;
+    s.tcp.table_bytes = 148000;
+    s.tcp.held = 3;
+    s.tcp.timer_visits = 42;
+    const std::string j = format_json(s, nullptr);
+    EXPECT_NE(j.find("\"bytes_per_flow\":148,\"record_bytes\":128,\"table_bytes\":148000,"
+                     "\"held\":3,\"timer_visits\":42}"),
+              std::string::npos)
+        << j;
+    const std::string t = format_text(s, nullptr);
+    EXPECT_NE(t.find("148 per flow (record 128); 3 segments held; 42 timer visits"),
+              std::string::npos)
+        << t;
+}
+
 TEST(Report, DropNamesComeFromTheDefFile) {
     EXPECT_EQ(kDropNames[static_cast<size_t>(Drop::runt)], "runt");
     for (auto d : kDropDescriptions)

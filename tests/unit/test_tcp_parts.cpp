@@ -156,7 +156,7 @@ TEST_F(WheelTest, RearmAndCancel) {
     EXPECT_EQ(fired.back(), 5u);
 }
 
-TEST_F(WheelTest, LongJumpVisitsEverySlotOnceAndWrapsTheTickCounter) {
+TEST_F(WheelTest, LongJumpFiresWhatIsDueAndWrapsTheTickCounter) {
     TimerWheel<64> wrap{0xfffffff0u};
     auto links_fn = [this](uint32_t i) -> TimerLink & { return links[i]; };
     for (uint32_t i = 0; i < 500; ++i)
@@ -182,6 +182,70 @@ TEST_F(WheelTest, FireMayRearmItself) {
             w.arm(links_fn, i, now + 64);  // same slot, next turn
         });
     EXPECT_EQ(count, 3);
+}
+
+// The wheel against a naive model (expiry by entry), with small levels so that
+// cascades, level-1 revolutions and the 2^32 wrap all happen.
+TEST(TimerWheelModel, AgreesWithAMapUnderRandomArmsCancelsAndAdvances) {
+    for (const uint32_t start : {0u, 0xffff0000u, 12345u}) {
+        std::minstd_rand rng(start ^ 77u);
+        auto rnd = [&] { return static_cast<uint32_t>(rng()); };
+        constexpr uint32_t kN = 300;
+        std::vector<TimerLink> links(kN);
+        auto lf = [&](uint32_t i) -> TimerLink & { return links[i]; };
+        TimerWheel<16, 4> w{start};
+        std::map<uint32_t, uint32_t> model;  // idx -> expiry
+        uint32_t now = start;
+        for (int step = 0; step < 20000; ++step) {
+            const uint32_t r = rnd() % 10;
+            const uint32_t idx = rnd() % kN;
+            if (r < 5) {
+                // mostly near, sometimes far beyond level 1's reach (16 * 4 ticks)
+                const uint32_t d = rnd() % 4 == 0 ? rnd() % 1000 : rnd() % 70;
+                w.arm(lf, idx, now + d);
+                model[idx] = d == 0 ? now + 1 : now + d;
+            } else if (r < 6) {
+                w.cancel(lf, idx);
+                model.erase(idx);
+            } else {
+                const uint32_t to = now + (rnd() % 8 == 0 ? rnd() % 300 : rnd() % 5);
+                std::set<uint32_t> fired;
+                w.advance(lf, to, [&](uint32_t i) { EXPECT_TRUE(fired.insert(i).second); });
+                std::set<uint32_t> due;
+                for (auto it = model.begin(); it != model.end();) {
+                    if (static_cast<int32_t>(it->second - to) <= 0) {
+                        due.insert(it->first);
+                        it = model.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+                ASSERT_EQ(fired, due) << "start " << start << " step " << step << " now " << to;
+                now = to;
+            }
+            ASSERT_EQ(w.size(), model.size());
+            for (uint32_t i = 0; i < kN; ++i)
+                ASSERT_EQ((TimerWheel<16, 4>::armed(links[i])), model.count(i) == 1);
+        }
+    }
+}
+
+// Holding idle timers costs a visit when they cascade and one when they fire: a
+// single-level wheel of 4096 one-tick slots looked at each of them once per turn
+// (every ~4 s), 15 times over a 60 s idle timeout.
+TEST(TimerWheelModel, HoldingIdleTimersCostsTwoVisitsEach) {
+    constexpr uint32_t kN = 100000;
+    std::vector<TimerLink> links(kN);
+    auto lf = [&](uint32_t i) -> TimerLink & { return links[i]; };
+    TimerWheel<4096> w{0};
+    for (uint32_t i = 0; i < kN; ++i)
+        w.arm(lf, i, 60000 + i % 1000);  // 60 s idle timers, spread over a second
+    size_t fired = 0;
+    for (uint32_t t = 1; t <= 61000; t += 1 + t % 3)  // polled every 1-3 ms
+        fired += w.advance(lf, t, [](uint32_t) {});
+    fired += w.advance(lf, 61000, [](uint32_t) {});
+    EXPECT_EQ(fired, kN);
+    EXPECT_LE(w.visits(), 2u * kN);
 }
 
 // ---- flow table ----
