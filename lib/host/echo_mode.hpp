@@ -15,6 +15,23 @@
 
 namespace c10m::host {
 
+// Sends a gratuitous ARP for a port with an address (once, when the loop starts):
+// echo's and l3fwd's announce.
+inline void send_garp(const net::PortHost &ph, net::TxSink &tx, rte_mempool *pool,
+                      stats::Tally &t) noexcept {
+    if (!ph.has_ip || !pool) return;
+    rte_mbuf *m = rte_pktmbuf_alloc(pool);
+    if (!m) return;
+    char *data = rte_pktmbuf_append(m, 42);
+    if (!data) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    build_garp(reinterpret_cast<uint8_t *>(data), ph);
+    tx.push(m);
+    t.add(stats::Event::garp_sent);
+}
+
 // --forward-mode=echo: each frame is answered on the port it came in on, in the
 // mbuf it came in (zero copy), or freed and counted; TCP segments go to the lcore's
 // TCP-lite engine, which answers through the same stream's tx buffer.
@@ -126,17 +143,7 @@ struct Echo : pipeline::ModeBase {
     // stream that speaks for the port.
     static inline void announce(Lcore &, Stream &s, net::TxSink &tx, rte_mempool *pool,
                                 stats::Tally &t) noexcept {
-        if (!s.announces || !s.host.has_ip || !pool) return;
-        rte_mbuf *m = rte_pktmbuf_alloc(pool);
-        if (!m) return;
-        char *data = rte_pktmbuf_append(m, 42);
-        if (!data) {
-            rte_pktmbuf_free(m);
-            return;
-        }
-        build_garp(reinterpret_cast<uint8_t *>(data), s.host);
-        tx.push(m);
-        t.add(stats::Event::garp_sent);
+        if (s.announces) send_garp(s.host, tx, pool, t);
     }
 };
 

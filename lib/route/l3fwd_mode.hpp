@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "host/echo.hpp"
+#include "host/echo_mode.hpp"
 #include "net/rx_csum.hpp"
 #include "net/tx_sink.hpp"
 #include "pipeline/mode.hpp"
@@ -171,18 +171,7 @@ struct L3fwd : pipeline::ModeBase {
     // A gratuitous ARP for the stream's port when the loop starts, as echo sends.
     static inline void announce(Lcore &l, Stream &s, net::TxSink &tx, rte_mempool *pool,
                                 stats::Tally &t) noexcept {
-        const PortIf &p = l.view.ports[s.port];
-        if (!s.announces || !p.host.has_ip || !pool) return;
-        rte_mbuf *m = rte_pktmbuf_alloc(pool);
-        if (!m) return;
-        char *data = rte_pktmbuf_append(m, 42);
-        if (!data) {
-            rte_pktmbuf_free(m);
-            return;
-        }
-        host::build_garp(reinterpret_cast<uint8_t *>(data), p.host);
-        tx.push(m);
-        t.add(stats::Event::garp_sent);
+        if (s.announces) host::send_garp(l.view.ports[s.port].host, tx, pool, t);
     }
 };
 
