@@ -82,8 +82,10 @@ inline void flush_all(LcoreContext<Mode> &ctx) noexcept {
 }
 
 template <class Mode>
-inline void poll_mode(LcoreContext<Mode> &ctx, uint64_t now, stats::Tally &tally) noexcept {
-    if (Mode::poll(ctx.mode, now, tally)) flush_all(ctx);
+inline bool poll_mode(LcoreContext<Mode> &ctx, uint64_t now, stats::Tally &tally) noexcept {
+    if (!Mode::poll(ctx.mode, now, tally)) return false;
+    flush_all(ctx);
+    return true;
 }
 
 // At a drain deadline: flush partly filled buffers, pull completions where a port
@@ -138,9 +140,11 @@ void poll_loop(LcoreContext<Mode> &ctx, Duties &duties) noexcept {
             got += n;
             handle_stream(ctx, st, n, n < burst, start, tally);
         }
-        poll_mode(ctx, start, tally);
+        // Busy: an iteration that received packets or whose mode did work (sent,
+        // or moved its timers).
+        const bool worked = poll_mode(ctx, start, tally);
         ++lt.iterations;
-        if (got) {
+        if (got || worked) {
             lt.pkts += got;
             lt.busy += rte_rdtsc() - start;
         }

@@ -176,9 +176,9 @@ void worker_loop(LcoreContext<Mode> &ctx, PipelineSync &sync, Duties &duties) no
                 pending[s] = 0;
             }
         }
-        poll_mode(ctx, start, tally);
+        const bool worked = poll_mode(ctx, start, tally);
         ++lt.iterations;
-        if (got) {
+        if (got || worked) {
             lt.pkts += got;
             lt.busy += rte_rdtsc() - start;
         }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "tcp/segment.hpp"
 #include "tcp/seq.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
@@ -12,9 +13,6 @@
 namespace c10m::tcp {
 
 namespace {
-
-constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10;
-constexpr uint32_t kHdr = 14 + 20 + 20;  // Ethernet, IPv4 and TCP headers, no options
 
 constexpr size_t kLine = 64;
 constexpr size_t align_up(size_t x) noexcept {
@@ -41,35 +39,6 @@ struct Layout {
         uint32_t count;
     };
 };
-
-// Ethernet, IPv4 and TCP headers at f for a segment from us (ph) to the peer of c
-// (or of key/rmac), with `opt_len` bytes of options already at f + 54 and plen
-// payload bytes after them whose sum_native is psum.
-void write_headers(uint8_t *f, const net::PortHost &ph, const uint8_t *rmac, uint32_t raddr,
-                   uint16_t rport, uint16_t lport, uint32_t seq, uint32_t ack, uint8_t flags,
-                   uint16_t wnd, uint32_t opt_len, uint32_t plen, uint64_t psum) noexcept {
-    std::memcpy(f, rmac, 6);
-    std::memcpy(f + 6, ph.mac, 6);
-    wire::store16(f + 12, 0x0800);
-    uint8_t *ip = f + 14;
-    const uint32_t tcp_len = 20 + opt_len + plen;
-    wire::write_ipv4(ip, static_cast<uint16_t>(20 + tcp_len), 6, ph.ip, raddr, net::kReplyTtl,
-                     0x4000 /* DF */);
-    uint8_t *th = ip + 20;
-    wire::store16(th, lport);
-    wire::store16(th + 2, rport);
-    wire::store32(th + 4, seq);
-    wire::store32(th + 8, ack);
-    th[12] = static_cast<uint8_t>((20 + opt_len) / 4 << 4);
-    th[13] = flags;
-    wire::store16(th + 14, wnd);
-    wire::store16(th + 16, 0);
-    wire::store16(th + 18, 0);
-    const uint64_t sum = wire::sum_native(
-        th, 20 + opt_len, psum + wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(tcp_len)));
-    const uint16_t c = static_cast<uint16_t>(~wire::fold(sum));
-    std::memcpy(th + 16, &c, 2);  // native order, as summed
-}
 
 }  // namespace
 
@@ -554,19 +523,8 @@ void Engine::release_all() noexcept {
 }
 
 void Engine::rtt_sample(Conn &c, uint32_t r) noexcept {
-    // RFC 6298 2.2-2.3, in microseconds; RTO = SRTT + max(G, 4 RTTVAR), G = 1 ms.
-    if (!(c.flags & cf::sampled)) {
-        c.srtt_us = r;
-        c.rttvar_us = r / 2;
-        c.flags |= cf::sampled;
-    } else {
-        const uint32_t diff = c.srtt_us > r ? c.srtt_us - r : r - c.srtt_us;
-        c.rttvar_us = c.rttvar_us - c.rttvar_us / 4 + diff / 4;
-        c.srtt_us = c.srtt_us - c.srtt_us / 8 + r / 8;
-    }
-    const uint64_t rto_us = uint64_t{c.srtt_us} + std::max<uint64_t>(1000, 4ull * c.rttvar_us);
-    c.rto_ms =
-        static_cast<uint16_t>(std::clamp<uint64_t>((rto_us + 999) / 1000, kRtoMinMs, kRtoMaxMs));
+    c.rto_ms = rto_from_sample(c.srtt_us, c.rttvar_us, !(c.flags & cf::sampled), r);
+    c.flags |= cf::sampled;
 }
 
 // ---------------------------------------------------------------- input
@@ -608,23 +566,11 @@ void Engine::input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, net::Csum l4c
     if (s.flags & kSyn) {
         // Options of a SYN: MSS and window scale are used; SACK-permitted and
         // timestamps are recognised and not used (so never negotiated).
-        const uint8_t *o = th + 20;
-        const uint8_t *end = th + doff;
-        while (o < end) {
-            const uint8_t kind = o[0];
-            if (kind == 0) break;
-            if (kind == 1) {
-                ++o;
-                continue;
-            }
-            if (end - o < 2 || o[1] < 2 || o[1] > end - o) break;
-            const uint8_t len = o[1];
-            if (kind == 2 && len == 4) s.peer_mss = wire::load16(o + 2);
-            if (kind == 3 && len == 3) s.peer_ws = static_cast<int8_t>(std::min<uint8_t>(o[2], 14));
-            if (kind == 4 && len == 2) s.sack_ok = true;
-            if (kind == 8 && len == 10) s.timestamps = true;
-            o += len;
-        }
+        const SynOptions so = parse_syn_options(th + 20, th + doff);
+        s.peer_mss = so.mss;
+        s.peer_ws = so.ws;
+        s.sack_ok = so.sack_ok;
+        s.timestamps = so.timestamps;
     }
     const FlowKey k{s.raddr, s.rport, s.lport, stream, {}};
     const uint32_t h = table_.hash(k);

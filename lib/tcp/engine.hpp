@@ -33,6 +33,7 @@
 #include "net/tx_sink.hpp"
 #include "stats/counters.hpp"
 #include "tcp/conn.hpp"
+#include "tcp/segment.hpp"
 #include "tcp/syncookie.hpp"
 
 namespace c10m::tcp {
@@ -53,9 +54,6 @@ struct Settings {
     uint32_t max_held = 8192;  // echo and out-of-order segments held at once on this lcore
 };
 
-inline constexpr uint16_t kRtoMinMs = 200;  // as Linux (RFC 6298 says 1 s)
-inline constexpr uint16_t kRtoMaxMs = 60000;
-inline constexpr uint16_t kRtoInitialMs = 1000;
 inline constexpr uint8_t kMaxRetries = 8;  // timeouts in a row before a RST
 inline constexpr uint32_t kTimerSlots = 4096;
 inline constexpr uint8_t kMaxStreams = 16;
@@ -74,8 +72,6 @@ inline constexpr uint32_t kHeldSegmentCost = 512;
 inline constexpr uint32_t kMinHeldShare = 16;
 // cwnd never grows past this (it also grows only while it is what limits sending).
 inline constexpr uint32_t kMaxCwnd = 1u << 30;
-// The smallest MSS we use; a peer's below it is raised to it (Linux: tcp_min_snd_mss).
-inline constexpr uint32_t kMinMss = 48;
 // Connections remembered after they end (by 4-tuple hash, where they ended), and
 // for how long: as long as the peer's TIME_WAIT (Linux: 60 s).
 inline constexpr uint32_t kClosedSlots = 16384;
@@ -129,13 +125,17 @@ class Engine {
     // Fires the timers that are due. The poll loop calls this on every iteration,
     // TCP traffic or not: until the next millisecond it is one inline compare.
     // True when segments were pushed to a stream since the last call, so that the
-    // loop sends them at once rather than at its drain deadline.
+    // loop sends them at once rather than at its drain deadline, or when the wheel
+    // moved (once a millisecond): the loop counts that iteration as busy, so what
+    // holding connections costs shows in the lcore's busy share.
     bool run_timers(uint64_t now, stats::Tally &t) noexcept {
-        if (now >= next_tick_tsc_) [[unlikely]]
+        bool worked = pushed_;
+        if (now >= next_tick_tsc_) [[unlikely]] {
             tick(now, t);
-        const bool p = pushed_;
+            worked = true;
+        }
         pushed_ = false;
-        return p;
+        return worked;
     }
 
     // Resets nothing, sends nothing: lets go of every connection and the mbufs it
