@@ -10,6 +10,7 @@
 #include "fwd/io.hpp"
 #include "fwd/mac.hpp"
 #include "fwd/macswap.hpp"
+#include "gen/gen_mode.hpp"
 #include "host/echo_mode.hpp"
 #include "io/eal.hpp"
 #include "io/iface.hpp"
@@ -32,6 +33,8 @@ int run_mode(const c10m::config::AppConfig &cfg) {
             return c10m::pipeline::run<c10m::host::Echo>(cfg);
         case ForwardMode::l3fwd:
             return c10m::pipeline::run<c10m::route::L3fwd>(cfg);
+        case ForwardMode::tcp_gen:
+            return c10m::pipeline::run<c10m::gen::TcpGen>(cfg);
     }
     return 2;
 }

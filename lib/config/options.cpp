@@ -27,6 +27,8 @@ std::string_view to_string(ForwardMode m) {
             return "echo";
         case ForwardMode::l3fwd:
             return "l3fwd";
+        case ForwardMode::tcp_gen:
+            return "tcp-gen";
     }
     return "?";
 }
@@ -76,7 +78,8 @@ double parse_seconds(std::string_view flag, const std::string &text, double hi) 
 }
 
 // Flags that take no value.
-constexpr std::string_view kSwitches[] = {"help", "version", "iface-force", "pipeline"};
+constexpr std::string_view kSwitches[] = {"help", "version", "iface-force", "pipeline",
+                                          "gen-sweep"};
 
 bool is_switch(std::string_view name) {
     for (auto s : kSwitches)
@@ -93,14 +96,16 @@ po::options_description make_description() {
         ("help,h", "print this help and exit")
         ("version", "print the version and exit")
         ("forward-mode", s()->value_name("MODE"),
-         "io | mac | macswap | echo | l3fwd (default io). io: forward untouched to the paired "
+         "io | mac | macswap | echo | l3fwd | tcp-gen (default io). io: forward untouched to the paired "
          "port; mac: source MAC := the tx port's, destination := --eth-peer (default "
          "02:00:00:00:00:<tx port>); macswap: swap source and destination MAC; echo: be "
          "a host on --ip that answers ARP, ICMP echo, UDP echo and TCP echo (RFC 862, "
          "TCP-lite) on the port a request came in on; l3fwd: an IPv4 router between the "
-         "ports (--ip, --route, --neighbor, --mtu; see below)")
+         "ports (--ip, --route, --neighbor, --mtu; see below); tcp-gen: a TCP load generator "
+         "on TCP-lite's active open that opens, holds, uses and closes --gen-conns connections "
+         "to --gen-dst and verifies every echoed byte (see below)")
         ("ip", multi()->value_name("[PORT:]ADDR/LEN"),
-         "echo, l3fwd: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or "
+         "echo, l3fwd, tcp-gen: the port's IPv4 address, e.g. 198.18.0.1/24 (port 0) or "
          "1:198.18.1.1/24; repeatable, one per port. l3fwd: it also gives the connected "
          "route, and every forwarding port needs one")
         ("route", multi()->value_name("PREFIX/LEN,PORT[,GATEWAY]"),
@@ -115,9 +120,9 @@ po::options_description make_description() {
          "get ICMP fragmentation needed when DF is set and are dropped otherwise (no "
          "fragmentation); the device's own MTU is not changed; repeatable")
         ("udp-port", multi()->value_name("N"), "echo: a UDP port served by echo, 1..65535; repeatable (default 7)")
-        ("tcp-port", multi()->value_name("N"),
-         "echo: a TCP port served by echo, 1..65535; repeatable (default 7). TCP-lite: passive "
-         "open only, SYN cookies (no state before the handshake completes), MSS and window "
+        ("tcp-port", multi()->value_name("N[-M]"),
+         "echo: a TCP port served by echo, 1..65535, or a range N-M; repeatable (default 7). "
+         "TCP-lite (as a server): SYN cookies (no state before the handshake completes), MSS and window "
          "scale negotiated; SACK-permitted and timestamps are parsed and not used (never "
          "negotiated); in-order data is echoed, out-of-order data dropped and re-ACKed; no "
          "TIME_WAIT (we close after the peer)")
@@ -181,6 +186,27 @@ po::options_description make_description() {
         ("ring-size", s()->value_name("N"),
          "--pipeline: slots per ring, a power of two 64..1048576 (default 1024; a ring holds "
          "N-1); what a full ring refuses is freed and counted as ring_full")
+        ("gen-dst", s()->value_name("ADDR:PORT[-PORT]"),
+         "tcp-gen: the server and its TCP port range, e.g. 198.18.0.1:7 or 198.18.0.1:5000-5159; "
+         "it must be on port 0's subnet (resolved by ARP)")
+        ("gen-src", multi()->value_name("ADDR/LEN"),
+         "tcp-gen: more source addresses, from ADDR to the end of its /LEN prefix (e.g. "
+         "198.18.0.64/26: 64 addresses, less network and broadcast); it answers ARP for them. "
+         "Connections take source ports 1024..65535 on each source address; repeatable")
+        ("gen-conns", s()->value_name("N"),
+         "tcp-gen: concurrent connections to reach, 1..67108864 (default 1000); at most "
+         "source addresses x 64512 x destination ports")
+        ("gen-cps", s()->value_name("R"),
+         "tcp-gen: connections opened per second, over all lcores; 0 = as fast as it can "
+         "(default 0)")
+        ("gen-hold", s()->value_name("SEC"), "tcp-gen: seconds to hold the connections once all are open (default 0)")
+        ("gen-txn-size", s()->value_name("B"), "tcp-gen: bytes per transaction, 1..1460 (default 64)")
+        ("gen-txn-rate", s()->value_name("R"),
+         "tcp-gen: transactions per second across all connections while holding; 0 = an idle "
+         "hold (default 0)")
+        ("gen-sweep", "tcp-gen: at the end of the hold, one verified transaction on every connection")
+        ("gen-close", s()->value_name("fin|rst"), "tcp-gen: how connections end (default fin)")
+        ("gen-seed", s()->value_name("N"), "tcp-gen: seed of the byte stream it sends and verifies (default 1)")
         ("duration", s()->value_name("SEC"), "stop by itself after SEC seconds (default 0 = run until SIGINT/SIGTERM)")
         ("config-file", s()->value_name("FILE"), "read options from an INI file (name = value, same names as these flags; the command line wins)");
     // clang-format on
@@ -377,8 +403,10 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
             c.mode = ForwardMode::echo;
         else if (*s == "l3fwd")
             c.mode = ForwardMode::l3fwd;
+        else if (*s == "tcp-gen")
+            c.mode = ForwardMode::tcp_gen;
         else
-            fail("forward-mode", "one of io, mac, macswap, echo, l3fwd", *s);
+            fail("forward-mode", "one of io, mac, macswap, echo, l3fwd, tcp-gen", *s);
     }
     if (auto s = str("portmask")) {
         std::string t(trim(*s));
@@ -480,7 +508,17 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
         if (vm.count(flag) && !echo)
             throw UsageError("--" + std::string(flag) +
                              ": expected only with --forward-mode=echo, the mode that uses it");
-    for (const char *flag : {"ip", "icmp-rate", "icmp-echo-rate"})
+    const bool gen = c.mode == ForwardMode::tcp_gen;
+    for (const char *flag : {"gen-dst", "gen-src", "gen-conns", "gen-cps", "gen-hold",
+                             "gen-txn-size", "gen-txn-rate", "gen-sweep", "gen-close", "gen-seed"})
+        if (vm.count(flag) && !gen)
+            throw UsageError("--" + std::string(flag) +
+                             ": expected only with --forward-mode=tcp-gen, the mode that uses it");
+    if (vm.count("ip") && !echo && !l3fwd && !gen)
+        throw UsageError(
+            "--ip: expected only with --forward-mode=echo, l3fwd or tcp-gen, the modes that use "
+            "it");
+    for (const char *flag : {"icmp-rate", "icmp-echo-rate"})
         if (vm.count(flag) && !echo && !l3fwd)
             throw UsageError("--" + std::string(flag) +
                              ": expected only with --forward-mode=echo or l3fwd, the modes that "
@@ -536,7 +574,8 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     if (vm.count("tcp-port")) {
         c.tcp_ports.clear();
         for (const auto &s : vm["tcp-port"].as<std::vector<std::string>>())
-            c.tcp_ports.push_back(static_cast<uint16_t>(parse_uint("tcp-port", s, 1, 65535)));
+            for (uint16_t p : parse_port_range("tcp-port", s))
+                c.tcp_ports.push_back(p);
     }
     if (auto s = str("max-flows"))
         c.max_flows = static_cast<uint32_t>(parse_uint("max-flows", *s, 1, 67108864));
@@ -551,6 +590,60 @@ ParseResult parse_app_args(const std::vector<std::string> &args) {
     if (echo && c.ips.empty())
         throw UsageError(
             "--ip: expected an address for --forward-mode=echo, e.g. --ip 198.18.0.1/24");
+    if (gen) {
+        if (vm.count("gen-src"))
+            for (const auto &s : vm["gen-src"].as<std::vector<std::string>>())
+                c.gen_src.push_back(parse_gen_src(s));
+        if (auto s = str("gen-dst")) c.gen_dst = parse_gen_dst(*s);
+        if (auto s = str("gen-conns"))
+            c.gen_conns = static_cast<uint32_t>(parse_uint("gen-conns", *s, 1, 67108864));
+        if (auto s = str("gen-cps"))
+            c.gen_cps = static_cast<uint32_t>(parse_uint("gen-cps", *s, 0, 100000000));
+        if (auto s = str("gen-hold")) c.gen_hold = parse_seconds("gen-hold", *s, 31536000);
+        if (auto s = str("gen-txn-size"))
+            c.gen_txn_size = static_cast<uint32_t>(parse_uint("gen-txn-size", *s, 1, 1460));
+        if (auto s = str("gen-txn-rate"))
+            c.gen_txn_rate = static_cast<uint32_t>(parse_uint("gen-txn-rate", *s, 0, 100000000));
+        c.gen_sweep = vm.count("gen-sweep") > 0;
+        if (auto s = str("gen-close")) {
+            if (*s == "fin")
+                c.gen_close = GenClose::fin;
+            else if (*s == "rst")
+                c.gen_close = GenClose::rst;
+            else
+                fail("gen-close", "fin or rst", *s);
+        }
+        if (auto s = str("gen-seed")) c.gen_seed = parse_uint("gen-seed", *s, 0, UINT64_MAX);
+        const IpAssign *ip0 = nullptr;
+        for (const auto &a : c.ips)
+            if (a.port == 0) ip0 = &a;
+        if (!ip0)
+            throw UsageError(
+                "--ip: expected port 0's address for --forward-mode=tcp-gen, e.g. --ip "
+                "198.18.0.2/24");
+        if (!c.gen_dst)
+            throw UsageError(
+                "--gen-dst: expected the server for --forward-mode=tcp-gen, e.g. --gen-dst "
+                "198.18.0.1:7");
+        const net::Ipv4Prefix subnet{ip0->addr, ip0->len};
+        if (!subnet.contains(c.gen_dst->addr) || c.gen_dst->addr == ip0->addr)
+            fail("gen-dst",
+                 "another address on port 0's subnet " + net::ipv4_text(ip0->addr) + "/" +
+                     std::to_string(ip0->len),
+                 net::ipv4_text(c.gen_dst->addr));
+        uint64_t addrs = 0;
+        for (const auto &src : gen_sources(c))
+            addrs += src.count;
+        const uint64_t tuples =
+            addrs * kGenPortsPerAddr * (c.gen_dst->port_hi - c.gen_dst->port_lo + 1u);
+        if (c.gen_conns > tuples)
+            fail("gen-conns",
+                 "at most " + std::to_string(tuples) + " (" + std::to_string(addrs) +
+                     " source addresses x " + std::to_string(kGenPortsPerAddr) +
+                     " source ports x destination ports); add --gen-src or widen --gen-dst's "
+                     "port range",
+                 std::to_string(c.gen_conns));
+    }
     if (l3fwd && c.ips.empty())
         throw UsageError(
             "--ip: expected an address on each port for --forward-mode=l3fwd, e.g. --ip "
@@ -639,6 +732,56 @@ MtuSpec parse_mtu(std::string_view text) {
     auto n = to_u64(text.substr(colon + 1), 10);
     if (!port || !n || *n < 68 || *n > 9000) fail("mtu", expected, text);
     return {*port, static_cast<uint16_t>(*n)};
+}
+
+std::vector<uint16_t> parse_port_range(std::string_view flag, std::string_view text) {
+    const std::string expected = "a port 1..65535 or a range N-M with N <= M";
+    const auto dash = text.find('-');
+    auto lo = to_u64(text.substr(0, dash), 10);
+    auto hi = dash == std::string_view::npos ? lo : to_u64(text.substr(dash + 1), 10);
+    if (!lo || !hi || *lo < 1 || *hi > 65535 || *lo > *hi) fail(flag, expected, text);
+    std::vector<uint16_t> r;
+    for (uint64_t p = *lo; p <= *hi; ++p)
+        r.push_back(static_cast<uint16_t>(p));
+    return r;
+}
+
+GenDst parse_gen_dst(std::string_view text) {
+    const std::string expected = "ADDR:PORT[-PORT] such as 198.18.0.1:7 or 198.18.0.1:5000-5159";
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) fail("gen-dst", expected, text);
+    auto addr = net::parse_ipv4(trim(text.substr(0, colon)));
+    if (!addr || net::martian_source(*addr)) fail("gen-dst", expected, text);
+    const auto ports = parse_port_range("gen-dst", trim(text.substr(colon + 1)));
+    return {*addr, ports.front(), ports.back()};
+}
+
+AddrRange parse_gen_src(std::string_view text) {
+    const std::string expected = "ADDR/LEN such as 198.18.0.64/26 (unicast addresses, LEN 8..32)";
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos) fail("gen-src", expected, text);
+    auto addr = net::parse_ipv4(trim(text.substr(0, slash)));
+    auto len = to_u64(text.substr(slash + 1), 10);
+    if (!addr || !len || *len < 8 || *len > 32 || net::martian_source(*addr))
+        fail("gen-src", expected, text);
+    const net::Ipv4Prefix p{*addr, static_cast<uint8_t>(*len)};
+    uint32_t first = *addr;
+    uint32_t last = p.broadcast();
+    if (*len < 31) {
+        if ((first & ~p.mask()) == 0) ++first;  // not the network address
+        if (first >= last) fail("gen-src", expected, text);
+        --last;  // nor the broadcast
+    }
+    return {first, last - first + 1};
+}
+
+std::vector<AddrRange> gen_sources(const AppConfig &cfg) {
+    std::vector<AddrRange> r;
+    for (const auto &a : cfg.ips)
+        if (a.port == 0) r.push_back({a.addr, 1});
+    for (const auto &g : cfg.gen_src)
+        r.push_back(g);
+    return r;
 }
 
 uint16_t mtu_of(const AppConfig &cfg, uint16_t port) {

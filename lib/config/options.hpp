@@ -11,7 +11,7 @@
 
 namespace c10m::config {
 
-enum class ForwardMode { io, mac, macswap, echo, l3fwd };
+enum class ForwardMode { io, mac, macswap, echo, l3fwd, tcp_gen };
 enum class StatsFormat { text, json };
 enum class IfacePmd { automatic, af_xdp, af_packet };
 
@@ -59,6 +59,28 @@ struct MtuSpec {
     friend bool operator==(const MtuSpec &, const MtuSpec &) = default;
 };
 
+// --gen-dst ADDR:PORT[-PORT]
+struct GenDst {
+    uint32_t addr = 0;  // host order
+    uint16_t port_lo = 0, port_hi = 0;
+    friend bool operator==(const GenDst &, const GenDst &) = default;
+};
+
+// --gen-src ADDR/LEN: the addresses from ADDR to the end of its /LEN prefix (its
+// network and broadcast addresses excluded below /31).
+struct AddrRange {
+    uint32_t first = 0;  // host order
+    uint32_t count = 0;
+    friend bool operator==(const AddrRange &, const AddrRange &) = default;
+};
+
+enum class GenClose { fin, rst };
+
+// tcp-gen enumerates its connections' source ports in this range on each source
+// address (the 4-tuple is implicit in a connection's index).
+inline constexpr uint16_t kGenPortLo = 1024;
+inline constexpr uint32_t kGenPortsPerAddr = 65536 - kGenPortLo;
+
 struct EthPeer {
     uint16_t port;
     MacAddr mac;
@@ -105,6 +127,17 @@ struct AppConfig {
     std::vector<RouteSpec> routes;        // --route
     std::vector<NeighborSpec> neighbors;  // --neighbor
     std::vector<MtuSpec> mtus;            // --mtu
+    // tcp-gen
+    std::vector<AddrRange> gen_src;      // --gen-src
+    std::optional<GenDst> gen_dst;       // --gen-dst
+    uint32_t gen_conns = 1000;           // --gen-conns
+    uint32_t gen_cps = 0;                // --gen-cps: 0 = as fast as it can
+    double gen_hold = 0;                 // --gen-hold (seconds)
+    uint32_t gen_txn_size = 64;          // --gen-txn-size (bytes)
+    uint32_t gen_txn_rate = 0;           // --gen-txn-rate: 0 = idle hold
+    bool gen_sweep = false;              // --gen-sweep
+    GenClose gen_close = GenClose::fin;  // --gen-close
+    uint64_t gen_seed = 1;               // --gen-seed
 };
 
 inline constexpr uint16_t kDefaultMtu = 1500;
@@ -119,6 +152,14 @@ RouteSpec parse_route(std::string_view text);
 NeighborSpec parse_neighbor(std::string_view text);
 // "PORT:N"; throws UsageError naming --mtu.
 MtuSpec parse_mtu(std::string_view text);
+// "ADDR:PORT[-PORT]"; throws UsageError naming --gen-dst.
+GenDst parse_gen_dst(std::string_view text);
+// "ADDR/LEN"; throws UsageError naming --gen-src.
+AddrRange parse_gen_src(std::string_view text);
+// "N" or "N-M" (1..65535, N <= M) -> the ports; throws UsageError naming flag.
+std::vector<uint16_t> parse_port_range(std::string_view flag, std::string_view text);
+// tcp-gen's source addresses: --ip's (port 0) first, then every --gen-src range.
+std::vector<AddrRange> gen_sources(const AppConfig &cfg);
 // The MTU of a port: its --mtu, else 1500.
 uint16_t mtu_of(const AppConfig &cfg, uint16_t port);
 

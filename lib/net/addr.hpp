@@ -13,6 +13,7 @@ struct Ipv4Prefix {
     uint8_t len = 0;
     uint32_t mask() const { return len == 0 ? 0 : ~uint32_t{0} << (32 - len); }
     uint32_t broadcast() const { return (addr & mask()) | ~mask(); }
+    bool contains(uint32_t a) const { return ((a ^ addr) & mask()) == 0; }
     friend bool operator==(const Ipv4Prefix &, const Ipv4Prefix &) = default;
 };
 

@@ -37,6 +37,8 @@
 //                         resets the TCP connections still open)
 //   release(Lcore)        after every loop stopped: let go of the mbufs it holds
 //   report(Lcore, sample) adds the mode's own figures to a stats sample
+//   status(Lcore)         after the loops stopped: non-zero makes the exit status 1
+//                         (a generator whose connections failed)
 //   mbuf_priv_bytes(cfg), held_mbufs_per_lcore(cfg)
 //                         what the mempools must provide beyond descriptors and bursts
 #include <rte_mbuf.h>
@@ -104,6 +106,10 @@ struct ModeBase {
     static void release(L &) noexcept {}
     template <class L>
     static void report(const L &, stats::Sample &) {}
+    template <class L>
+    static int status(const L &) noexcept {
+        return 0;
+    }
     static uint16_t mbuf_priv_bytes(const config::AppConfig &) { return 0; }
     static uint32_t held_mbufs_per_lcore(const config::AppConfig &) { return 0; }
 };

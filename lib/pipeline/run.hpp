@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -101,6 +102,12 @@ class Lcores {
     void report(stats::Sample &s) const {
         for (const auto &c : mode_ctxs_)
             Mode::report(c->mode, s);
+    }
+    int status() const {
+        int st = 0;
+        for (const auto &c : mode_ctxs_)
+            st = std::max(st, Mode::status(c->mode));
+        return st;
     }
 
   private:
@@ -331,7 +338,8 @@ int run(const config::AppConfig &cfg) {
         ~Detach() { stats::telemetry_detach(); }
     } detach;
     lcores.launch(sup);
-    return r.teardown(sup);
+    const int st = r.teardown(sup);
+    return std::max(st, lcores.status());
 }
 
 }  // namespace c10m::pipeline

@@ -109,6 +109,7 @@ void Supervisor::run(uint64_t now) noexcept {
 stats::Sample Supervisor::sample(uint64_t now, bool final) const {
     stats::Sample s;
     s.t = static_cast<double>(now - start_) / static_cast<double>(hz_);
+    s.tsc_hz = hz_;
     s.final = final;
     s.mode = std::string(config::to_string(cfg_.mode));
     for (const auto &p : ports_) {

@@ -1,5 +1,6 @@
 #include "stats/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -115,6 +116,29 @@ std::string format_text(const Sample &cur, const Sample *prev) {
            << " flows; flow table " << cur.tcp.table_bytes << " bytes in hugepages, "
            << cur.tcp.bytes_per_flow << " per flow (record " << cur.tcp.record_bytes << "); "
            << cur.tcp.held << " segments held; " << cur.tcp.timer_visits << " timer visits\n";
+    if (cur.gen.on) {
+        const GenSample &g = cur.gen;
+        constexpr int kBar = 20;
+        const int filled =
+            g.target
+                ? static_cast<int>(std::min<uint64_t>(g.concurrent, g.target) * kBar / g.target)
+                : 0;
+        os << "  gen: [" << std::string(static_cast<size_t>(filled), '#')
+           << std::string(static_cast<size_t>(kBar - filled), '.') << "] " << g.concurrent << "/"
+           << g.target << " established (peak " << g.peak_concurrent << "), " << g.opening
+           << " opening, " << g.closed << " closed, failed " << g.failed_total();
+        for (const auto &f : g.failed)
+            if (f.second) os << " " << f.first << " " << f.second;
+        os << "; txns " << g.txns << " ("
+           << fixed(rate(g.txns, prev && prev->gen.on ? prev->gen.txns : 0, dt), 0)
+           << "/s) latency p50/p99/p99.9 " << lat_quantile(g.lat_due, 0.5) << "/"
+           << lat_quantile(g.lat_due, 0.99) << "/" << lat_quantile(g.lat_due, 0.999)
+           << " us from due, " << lat_quantile(g.lat_sent, 0.5) << "/"
+           << lat_quantile(g.lat_sent, 0.99) << "/" << lat_quantile(g.lat_sent, 0.999)
+           << " us from sent; sweep " << g.sweep_ok << " ok " << g.sweep_failed
+           << " failed; mismatched bytes " << g.mismatched_bytes << "; " << g.bytes_per_conn()
+           << " bytes/conn; " << g.phase << "\n";
+    }
     for (const auto &m : cur.pools)
         os << "  mempool " << m.name << " (socket " << m.socket << "): in use " << m.in_use
            << " of " << m.size << " (ports hold " << m.baseline << ")\n";
@@ -124,8 +148,9 @@ std::string format_text(const Sample &cur, const Sample *prev) {
 std::string format_json(const Sample &cur, const Sample *prev) {
     std::ostringstream os;
     const double dt = cur.t - (prev ? prev->t : 0.0);
-    os << "{\"t\":" << fixed(cur.t, 3) << ",\"final\":" << (cur.final ? "true" : "false")
-       << ",\"mode\":\"" << cur.mode << "\",\"ports\":[";
+    os << "{\"t\":" << fixed(cur.t, 3) << ",\"tsc_hz\":" << cur.tsc_hz
+       << ",\"final\":" << (cur.final ? "true" : "false") << ",\"mode\":\"" << cur.mode
+       << "\",\"ports\":[";
     bool first = true;
     for (const auto &p : cur.ports) {
         const PortSample zero{};
@@ -194,6 +219,32 @@ std::string format_json(const Sample &cur, const Sample *prev) {
            << ",\"record_bytes\":" << cur.tcp.record_bytes
            << ",\"table_bytes\":" << cur.tcp.table_bytes << ",\"held\":" << cur.tcp.held
            << ",\"timer_visits\":" << cur.tcp.timer_visits << "}";
+    if (cur.gen.on) {
+        const GenSample &g = cur.gen;
+        os << ",\"gen\":{\"phase\":\"" << g.phase << "\",\"target\":" << g.target
+           << ",\"peak_concurrent\":" << g.peak_concurrent << ",\"concurrent\":" << g.concurrent
+           << ",\"established\":" << g.established << ",\"opening\":" << g.opening
+           << ",\"syn_sent\":" << g.syn_sent << ",\"retransmits\":" << g.retransmits
+           << ",\"closed\":" << g.closed << ",\"failed_total\":" << g.failed_total()
+           << ",\"failed\":{";
+        first = true;
+        for (const auto &f : g.failed) {
+            os << (first ? "" : ",") << "\"" << f.first << "\":" << f.second;
+            first = false;
+        }
+        os << "},\"txns\":" << g.txns << ",\"txn_rate\":"
+           << fixed(rate(g.txns, prev && prev->gen.on ? prev->gen.txns : 0, dt), 1)
+           << ",\"sweep_ok\":" << g.sweep_ok << ",\"sweep_failed\":" << g.sweep_failed
+           << ",\"mismatched_bytes\":" << g.mismatched_bytes
+           << ",\"p50_us\":" << lat_quantile(g.lat_due, 0.5)
+           << ",\"p99_us\":" << lat_quantile(g.lat_due, 0.99)
+           << ",\"p999_us\":" << lat_quantile(g.lat_due, 0.999)
+           << ",\"sent_p50_us\":" << lat_quantile(g.lat_sent, 0.5)
+           << ",\"sent_p99_us\":" << lat_quantile(g.lat_sent, 0.99)
+           << ",\"sent_p999_us\":" << lat_quantile(g.lat_sent, 0.999)
+           << ",\"bytes_per_conn\":" << g.bytes_per_conn() << ",\"state_bytes\":" << g.state_bytes
+           << ",\"timer_visits\":" << g.timer_visits << "}";
+    }
     os << "}\n";
     return os.str();
 }

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <array>
+#include <utility>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "stats/counters.hpp"
+#include "stats/histogram.hpp"
 
 namespace c10m::stats {
 
@@ -59,8 +61,30 @@ struct RingSample {
     uint64_t high_water = 0;  // most it held at once
 };
 
+// tcp-gen's figures, over all its lcores.
+struct GenSample {
+    bool on = false;
+    std::string phase;    // the least advanced lcore's
+    uint64_t target = 0;  // --gen-conns
+    uint64_t syn_sent = 0, opening = 0, concurrent = 0, peak_concurrent = 0, established = 0,
+             closed = 0, retransmits = 0;
+    std::vector<std::pair<std::string, uint64_t>> failed;  // by reason
+    uint64_t txns = 0, sweep_ok = 0, sweep_failed = 0, mismatched_bytes = 0;
+    uint64_t state_bytes = 0;  // its connection records
+    uint64_t timer_visits = 0;
+    std::array<uint64_t, kLatBuckets> lat_due{}, lat_sent{};  // us, from due and from sent
+    uint64_t failed_total() const {
+        uint64_t n = 0;
+        for (const auto &f : failed)
+            n += f.second;
+        return n;
+    }
+    uint64_t bytes_per_conn() const { return peak_concurrent ? state_bytes / peak_concurrent : 0; }
+};
+
 struct Sample {
-    double t = 0;  // seconds since forwarding started
+    double t = 0;         // seconds since forwarding started
+    uint64_t tsc_hz = 0;  // what busy_cycles count in
     bool final = false;
     std::string mode;
     std::vector<PortSample> ports;
@@ -68,6 +92,7 @@ struct Sample {
     std::vector<PoolSample> pools;
     std::vector<RingSample> rings;
     TcpSample tcp;
+    GenSample gen;
 };
 
 // The lcores of one role added up: what a stage of the pipeline costs per packet.

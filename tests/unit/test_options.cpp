@@ -154,7 +154,7 @@ TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
          "--total-num-mbufs: expected an integer in 1024..67108864, got '10'"},
         {{"--mbuf-size=100"}, "--mbuf-size: expected an integer in 320..65535, got '100'"},
         {{"--forward-mode=bogus"},
-         "--forward-mode: expected one of io, mac, macswap, echo, l3fwd, got 'bogus'"},
+         "--forward-mode: expected one of io, mac, macswap, echo, l3fwd, tcp-gen, got 'bogus'"},
         {{"--portmask=0"},
          "--portmask: expected a non-zero hex mask of ports 0..31 such as 0x3, got '0'"},
         {{"--portmask=0xzz"},
@@ -316,6 +316,9 @@ TEST(Options, EchoFlagErrors) {
         EXPECT_EQ(error_of({"--forward-mode=macswap", flag}),
                   name + (name == "--udp-port"
                               ? ": expected only with --forward-mode=echo, the mode that uses it"
+                          : name == "--ip"
+                              ? ": expected only with --forward-mode=echo, l3fwd or tcp-gen, the "
+                                "modes that use it"
                               : ": expected only with --forward-mode=echo or l3fwd, the modes "
                                 "that use it"));
     }
@@ -395,5 +398,79 @@ TEST(Options, L3fwdErrorsNameTheirFlag) {
     EXPECT_EQ(with({"--udp-port", "9"}),
               "--udp-port: expected only with --forward-mode=echo, the mode that uses it");
     EXPECT_EQ(error_of({"--ip", "198.18.0.1/24"}),
-              "--ip: expected only with --forward-mode=echo or l3fwd, the modes that use it");
+              "--ip: expected only with --forward-mode=echo, l3fwd or tcp-gen, the modes that use "
+              "it");
+}
+
+TEST(Options, TcpGenFlags) {
+    auto ok = [](std::vector<std::string> extra) {
+        std::vector<std::string> a{"--forward-mode=tcp-gen", "--ip=198.18.0.2/24",
+                                   "--gen-dst=198.18.0.1:5000-5009"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return parse_app_args(a).cfg;
+    };
+    auto c = ok({"--gen-conns=1000000", "--gen-src=198.18.0.64/26", "--gen-cps=50000",
+                 "--gen-hold=2.5", "--gen-txn-size=100", "--gen-txn-rate=1000", "--gen-sweep",
+                 "--gen-close=rst", "--gen-seed=42"});
+    EXPECT_EQ(c.mode, ForwardMode::tcp_gen);
+    EXPECT_EQ(c.gen_dst, (GenDst{0xc6120001, 5000, 5009}));
+    ASSERT_EQ(c.gen_src.size(), 1u);
+    EXPECT_EQ(c.gen_src[0], (AddrRange{0xc6120041, 62}))
+        << ".65 to .126: not the /26's network or broadcast";
+    EXPECT_EQ(c.gen_conns, 1000000u);
+    EXPECT_EQ(c.gen_cps, 50000u);
+    EXPECT_DOUBLE_EQ(c.gen_hold, 2.5);
+    EXPECT_EQ(c.gen_txn_size, 100u);
+    EXPECT_EQ(c.gen_txn_rate, 1000u);
+    EXPECT_TRUE(c.gen_sweep);
+    EXPECT_EQ(c.gen_close, GenClose::rst);
+    EXPECT_EQ(c.gen_seed, 42u);
+    const auto src = gen_sources(c);
+    ASSERT_EQ(src.size(), 2u);
+    EXPECT_EQ(src[0], (AddrRange{0xc6120002, 1})) << "--ip's address first";
+    EXPECT_EQ(parse_gen_src("10.0.0.0/24"), (AddrRange{0x0a000001, 254}));
+    EXPECT_EQ(parse_gen_src("10.0.0.5/32"), (AddrRange{0x0a000005, 1}));
+    // Errors name their flag.
+    auto err = [](std::vector<std::string> a) {
+        try {
+            parse_app_args(a);
+        } catch (const UsageError &e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(err({"--forward-mode=echo", "--ip=198.18.0.1/24", "--gen-conns=5"}),
+              "--gen-conns: expected only with --forward-mode=tcp-gen, the mode that uses it");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24"}),
+              "--gen-dst: expected the server for --forward-mode=tcp-gen, e.g. --gen-dst "
+              "198.18.0.1:7");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--gen-dst=198.18.0.1:7"}),
+              "--ip: expected port 0's address for --forward-mode=tcp-gen, e.g. --ip "
+              "198.18.0.2/24");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.19.0.1:7"}),
+              "--gen-dst: expected another address on port 0's subnet 198.18.0.2/24, got "
+              "'198.19.0.1'");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.18.0.1:9-7"}),
+              "--gen-dst: expected a port 1..65535 or a range N-M with N <= M, got '9-7'");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.18.0.1:7",
+                   "--gen-conns=100000"}),
+              "--gen-conns: expected at most 64512 (1 source addresses x 64512 source ports x "
+              "destination ports); add --gen-src or widen --gen-dst's port range, got '100000'");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.18.0.1:7",
+                   "--gen-txn-size=2000"}),
+              "--gen-txn-size: expected an integer in 1..1460, got '2000'");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.18.0.1:7",
+                   "--gen-close=later"}),
+              "--gen-close: expected fin or rst, got 'later'");
+    EXPECT_EQ(err({"--forward-mode=tcp-gen", "--ip=198.18.0.2/24", "--gen-dst=198.18.0.1:7",
+                   "--gen-src=127.0.0.1/8"}),
+              "--gen-src: expected ADDR/LEN such as 198.18.0.64/26 (unicast addresses, LEN "
+              "8..32), got '127.0.0.1/8'");
+    // --tcp-port takes ranges.
+    auto e = parse_app_args({"--forward-mode=echo", "--ip=198.18.0.1/24", "--tcp-port=5000-5002",
+                             "--tcp-port=7"})
+                 .cfg;
+    EXPECT_EQ(e.tcp_ports, (std::vector<uint16_t>{5000, 5001, 5002, 7}));
+    EXPECT_EQ(err({"--forward-mode=echo", "--ip=198.18.0.1/24", "--tcp-port=0"}),
+              "--tcp-port: expected a port 1..65535 or a range N-M with N <= M, got '0'");
 }

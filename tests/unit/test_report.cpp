@@ -38,8 +38,10 @@ TEST(Report, Json) {
     auto a = sample(1.0, 1000);
     auto b = sample(2.0, 3000);
     b.lcores[0].events[static_cast<size_t>(Event::udp_echo_reply)] = 7;
+    b.tsc_hz = 2000000000;
     const std::string j = format_json(b, &a);
-    EXPECT_EQ(j.rfind("{\"t\":2.000,\"final\":false,\"mode\":\"macswap\",\"ports\":[{\"port\":0,"
+    EXPECT_EQ(j.rfind("{\"t\":2.000,\"tsc_hz\":2000000000,\"final\":false,\"mode\":\"macswap\","
+                      "\"ports\":[{\"port\":0,"
                       "\"name\":\"net_"
                       "\\\"x\",\"rx\":3000,\"tx\":2999,\"rx_bytes\":0,\"tx_bytes\":0,\"rx_pps\":"
                       "2000.0,\"tx_pps\":2000.0,"
@@ -153,4 +155,41 @@ TEST(Report, DropNamesComeFromTheDefFile) {
     EXPECT_EQ(kDropNames[static_cast<size_t>(Drop::runt)], "runt");
     for (auto d : kDropDescriptions)
         EXPECT_FALSE(d.empty());
+}
+
+TEST(Report, TcpGenProgressAndJson) {
+    auto a = sample(1.0, 1000);
+    auto b = sample(2.0, 3000);
+    for (Sample *x : {&a, &b}) {
+        x->gen.on = true;
+        x->gen.target = 1000;
+        x->gen.phase = "holding";
+        x->gen.failed = {{"syn_timeout", 0}, {"reset", 0}};
+        x->gen.state_bytes = 64000;
+    }
+    a.gen.txns = 100;
+    b.gen.txns = 600;
+    b.gen.concurrent = 500;
+    b.gen.peak_concurrent = 500;
+    b.gen.established = 510;
+    b.gen.failed[1].second = 10;
+    for (uint32_t i = 1; i <= 100; ++i)
+        b.gen.lat_due[lat_bucket(i * 10)] += 1;
+    const std::string t = format_text(b, &a);
+    EXPECT_NE(t.find("gen: [##########..........] 500/1000 established (peak 500), 0 opening, 0 "
+                     "closed, failed 10 reset 10; txns 600 (500/s)"),
+              std::string::npos)
+        << t;
+    EXPECT_NE(t.find("128 bytes/conn; holding"), std::string::npos) << t;
+    const std::string j = format_json(b, &a);
+    EXPECT_NE(j.find(",\"gen\":{\"phase\":\"holding\",\"target\":1000,\"peak_concurrent\":500,"
+                     "\"concurrent\":500,\"established\":510,"),
+              std::string::npos)
+        << j;
+    EXPECT_NE(j.find("\"failed_total\":10,\"failed\":{\"syn_timeout\":0,\"reset\":10},\"txns\":600,"
+                     "\"txn_rate\":500.0,\"sweep_ok\":0,\"sweep_failed\":0,\"mismatched_bytes\":0,"
+                     "\"p50_us\":511,"),
+              std::string::npos)
+        << j;
+    EXPECT_NE(j.find("\"bytes_per_conn\":128,\"state_bytes\":64000,"), std::string::npos) << j;
 }
