@@ -141,9 +141,16 @@ bool TcpGen::poll(Lcore &l, uint64_t now, stats::Tally &t) noexcept {
     pushed |= l.gen->poll(now, t);
     if (!l.stop_asked && l.gen->phase() == Phase::done &&
         shared_->done.load(std::memory_order_acquire) >= shared_->lcores) {
-        l.stop_asked = true;
-        C10M_LOG(NOTICE, "tcp-gen: done on every lcore; stopping");
-        pipeline::request_stop();
+        // Done everywhere: stay a moment (TIME_WAIT's job, shortened) so that our
+        // last ACKs are read before the link goes (memif drops what its peer has not
+        // read) and a FIN the server sends again is answered by its closed record.
+        if (!l.linger_until) {
+            l.linger_until = now + l.arp_every * 2 * kLingerSeconds;
+            C10M_LOG(NOTICE, "tcp-gen: done on every lcore; stopping in %u s", kLingerSeconds);
+        } else if (now >= l.linger_until) {
+            l.stop_asked = true;
+            pipeline::request_stop();
+        }
     }
     return pushed;
 }

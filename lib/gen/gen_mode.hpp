@@ -19,7 +19,7 @@ namespace c10m::gen {
 // connections it owns. Around it, port 0 is a host on --ip and every --gen-src
 // address: ARP and ICMP echo are answered as echo mode answers them (UDP gets a
 // port unreachable), and the server's MAC is learned by ARP. It stops by itself
-// when every connection is closed; its exit status is 0 only if no connection
+// a second after every connection is closed; its exit status is 0 only if no connection
 // failed and no echoed byte differed.
 struct TcpGen : pipeline::ModeBase {
     static constexpr const char *kName = "tcp-gen";
@@ -37,8 +37,10 @@ struct TcpGen : pipeline::ModeBase {
         net::PortHost host;           // port 0 as a host (--ip)
         rte_mempool *pool = nullptr;  // the lcore's socket's
         int socket = 0;
+        uint64_t linger_until = 0;  // tsc: done, and stopping then
         bool stop_asked = false;
     };
+    static constexpr unsigned kLingerSeconds = 1;
     struct Stream {
         net::PortHost host;
         host::NeighbourTable neigh;

@@ -66,7 +66,7 @@ memif_run() {  # memif_run TAG GEN_LCORES [GEN ARGS...]
     wait "$gp"
     local grc=$?
     check_gen "$tag" "$gout" "$grc" "$COUNT"
-    grep -q 'tcp-gen: done on every lcore' "$C10M_TMP/$tag.gen.err" ||
+    grep -q "tcp-gen: done on every lcore" "$C10M_TMP/$tag.gen.err" ||
         tail -5 "$C10M_TMP/$tag.gen.err"
     # The server: every connection closed, nothing held, mbufs back.
     local active=
