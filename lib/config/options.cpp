@@ -853,13 +853,23 @@ std::string help_text() {
           "packets wait (4 per next hop), 3 requests 1 s apart, then ICMP host unreachable.\n"
           "To its own addresses it answers ARP, ping, UDP (port unreachable) and TCP (RST).\n"
           "ICMP errors go back out of the port the packet came in, quoting it (576 bytes).\n";
+    os << "\ntcp-gen is TCP-lite's active side as a load generator on port 0. It opens\n"
+          "--gen-conns connections to --gen-dst (at --gen-cps, or as fast as the server answers),\n"
+          "holds them --gen-hold seconds (running --gen-txn-rate transactions of --gen-txn-size\n"
+          "bytes), sweeps one transaction over every connection (--gen-sweep), closes them\n"
+          "(--gen-close), and stops a second later. Every echoed byte is checked against a\n"
+          "stream seeded by --gen-seed. A connection's 4-tuple is its index (source addresses\n"
+          "x ports 1024..65535 x server ports) and its state 64 bytes. Latency is measured from\n"
+          "when a transaction was due and from when it was sent (p50/p99/p99.9). Exit status 1\n"
+          "if a connection failed (by reason in the stats) or a byte differed.\n";
     os << "\nStats (text or JSON) per port: rx, tx, drops by reason (rx_missed: the device had\n"
           "no descriptor; rx_nombuf: no mbuf to fill one; tx_full: the tx queue would not take\n"
           "the packet); per lcore: packets handled, busy cycles per packet, drops by reason and\n"
           "what echo answered; per mempool: mbufs in use (and what the ports hold at start).\n"
           "Printed every --stats-period seconds and once at exit.\n"
           "SIGINT/SIGTERM stop the loops, drain, stop and close the ports and exit 0.\n"
-          "Exit status: 0 done, 1 set-up failed (EAL, port or mempool), 2 bad usage.\n";
+          "Exit status: 0 done, 1 set-up failed (EAL, port or mempool), a leak, or tcp-gen\n"
+          "failures, 2 bad usage.\n";
     return os.str();
 }
 

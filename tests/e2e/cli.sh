@@ -28,7 +28,8 @@ check "--help exits 0 and documents every flag" bash -c "
     for f in --forward-mode --portmask --nb-cores --rxq --txq --rxd --txd --burst --eth-peer \
              --total-num-mbufs --mbuf-size --stats-period --stats-format --config --iface --iface-force \
              --duration --config-file --help --version --ip --udp-port --icmp-rate --icmp-echo-rate --iface-pmd \
-             --pipeline --rx-lcores --ring-size --drain-timeout; do
+             --pipeline --rx-lcores --ring-size --drain-timeout --gen-dst --gen-src --gen-conns \
+             --gen-cps --gen-hold --gen-txn-size --gen-txn-rate --gen-sweep --gen-close --gen-seed; do
         grep -q -- \"\$f\" <<<\"\$out\" || { echo missing \$f; exit 1; }
     done"
 check "-- --help exits 0" bash -c "'$C10M' ${EAL[*]} -- --help | grep -q 'Usage: c10m'"
