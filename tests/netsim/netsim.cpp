@@ -239,8 +239,6 @@ int main(int argc, char **argv) {
     if (cmd == "table") {
         // 100 connections, 1460-byte transactions offered at 20,000/s for 5 s of
         // virtual time, over a 1 Gb/s link with 0.5 ms one way.
-        std::printf(
-            "| loss | reorder | transactions | goodput kB/s | retransmitted by | failed |\n");
         for (double loss : {0.0, 0.005, 0.01, 0.02, 0.05, 0.10})
             for (double reorder : {0.0, 0.05}) {
                 LinkParams lp;
