@@ -349,7 +349,12 @@ def main(argv):
     row("(b) transactions timed (late sends > 100 us)",
         lambda s: (f"{cl(s, 'lat', 'count')} ({cl(s, 'lat', 'late_sends')})" if cl(s, "lat", "count") is not None else None),
         None, lambda x: "n/a" if x is None else x)
-    row(f"(c) connections/s, {meta.get('INFLIGHT', '?')} in flight", lambda s: cl(s, "cps", "conns_per_s"), "hi")
+    if meta.get("CLIENT") == "tcp-gen":
+        cps_label = (f"(c) connections/s: {meta.get('CPS_CONNS', '?')} opened (512 handshakes in flight), "
+                     "one 64 B transaction each, closed")
+    else:
+        cps_label = f"(c) connections/s, {meta.get('INFLIGHT', '?')} in flight"
+    row(cps_label, lambda s: cl(s, "cps", "conns_per_s"), "hi")
     row("(c) failed connections", lambda s: cl(s, "cps", "failed"), None)
     row("(d) server cycles per transaction (ping-pong run): c10m busy_cycles; kernel CPU 0 busy",
         lambda s: rv(s, "pp", "cycles_per"), "lo")
