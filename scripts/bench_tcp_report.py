@@ -403,18 +403,22 @@ def main(argv):
                 cells.append(ratio(v, best) if better and isinstance(v, (int, float)) else "")
         out.append("| " + " | ".join(cells) + " |")
         summary["rows"].append({"figure": label, "values": vals, "better": better, "best_kernel": best})
+    gen_client = meta.get("CLIENT") == "tcp-gen"
+    client_text = ("c10m tcp-gen (AF_XDP on the client veth, one lcore) for (a)-(c), "
+                   "scripts/kecho/tcp_load for the memory runs (e)" if gen_client
+                   else "(scripts/kecho/tcp_load, one thread)")
     print(f"## TCP echo, one core per server ({meta.get('DATE', '')})\n")
     print(f"{meta.get('CPU_MODEL', '?')}, {meta.get('CPUS', '?')} CPUs{', ' + meta['HYPERVISOR'] if meta.get('HYPERVISOR') else ''}, "
           f"kernel {meta.get('KERNEL', '?')}, DPDK {meta.get('DPDK_VERSION', '?')}, {meta.get('C10M_VERSION', '?')} "
           f"({meta.get('GIT', '?')}), liburing {meta.get('LIBURING', '?')}. Server on CPU 0, client "
-          f"(scripts/kecho/tcp_load, one thread) on CPU 1, one veth pair, offloads off"
+          f"{client_text} on CPU 1, one veth pair, offloads off"
           f"{', RPS: each end receives on its own CPU' if meta.get('RPS') == '1' else ', no RPS'}. "
           f"{meta.get('SECS', '?')} s measured per run after {meta.get('WARMUP', '?')} s of warm-up. "
           f"Ratios: c10m / the better kernel server (for times, cycles and bytes lower is better).\n")
     print("\n".join(out))
     print()
     print("Notes:")
-    print(f"- Cycles: c10m's busy_cycles are TSC cycles of loop iterations that received packets. "
+    print(f"- Cycles: c10m's busy_cycles are TSC cycles of loop iterations that received packets or whose mode did work (TCP timers). "
           f"The kernel's CPU time (jiffies of {meta.get('CLK_TCK', '100')}/s from /proc/stat and /proc/PID/stat) "
           f"is converted at {hz / 1e6:,.0f} MHz (/proc/cpuinfo 'cpu MHz', the TSC rate here; "
           f"cycles = seconds x {hz:,.0f}). Per transaction = the delta over the client's whole run "
@@ -437,11 +441,17 @@ def main(argv):
               "--rps moves each side's receive work to its own CPU.")
     top_tx = max([cl(x, "pp", "tx_per_s") or 0 for x in servers] or [0])
     top_cps = max([cl(x, "cps", "conns_per_s") or 0 for x in servers] or [0])
-    print(f"- The client is one kernel TCP thread on one core; such a client tops out near 150-170k tx/s and "
-          f"20-24k conn/s on this machine (the issue's estimate). In this set-up it reached at most {f0(top_tx)} tx/s and {f0(top_cps)} conn/s "
-          f"(its CPU also runs the kernel's side of every frame it sends, see above): throughput and "
-          f"connections/s are client-bound, not server limits; the cost and memory rows are the server-side "
-          f"comparison.")
+    if gen_client:
+        print(f"- The client is c10m's tcp-gen (no kernel TCP on the client side): it reached {f0(top_tx)} tx/s "
+              f"and {f0(top_cps)} conn/s. Its CPU still runs the veth's receive work of every request it sends "
+              f"(see above), and CPU 0 the echoes': in the unpaced run both CPUs were busy all the time, so "
+              f"throughput is bound by the veth's per-frame work on both sides as much as by the server.")
+    else:
+        print(f"- The client is one kernel TCP thread on one core; such a client tops out near 150-170k tx/s and "
+              f"20-24k conn/s on this machine (the issue's estimate). In this set-up it reached at most {f0(top_tx)} tx/s and {f0(top_cps)} conn/s "
+              f"(its CPU also runs the kernel's side of every frame it sends, see above): throughput and "
+              f"connections/s are client-bound, not server limits; the cost and memory rows are the server-side "
+              f"comparison.")
     for c in c10ms:
         r = runs.get((c, "pp")) or {}
         ev = r.get("events") or {}
