@@ -30,15 +30,6 @@ namespace {
 constexpr uint16_t kWindow = 65535;   // we verify and discard: the window never closes
 constexpr uint32_t kPollBudget = 64;  // new opens, transactions or closes per poll
 
-constexpr uint64_t mix64(uint64_t x) noexcept {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 }  // namespace
 
 const char *fail_name(Fail f) noexcept {
@@ -171,14 +162,17 @@ Generator::Generator(Shared &shared, const Settings &s, rte_mempool *pool, net::
     c_.owned.store(owned_, std::memory_order_relaxed);
 }
 
-bool Generator::next_owned(uint64_t &cursor) const noexcept {
+bool Generator::next_owned(uint64_t &cursor, uint64_t &g) const noexcept {
     if (!sh_.by_hash) {
         if (cursor >= sh_.total) return false;
+        g = cursor;
         cursor += std::max(sh_.lcores, 1u);
         return true;
     }
-    while (cursor < sh_.total)
-        if (owns(cursor++)) return true;
+    while (cursor < sh_.total) {
+        g = cursor++;
+        if (owns(g)) return true;
+    }
     return false;
 }
 
@@ -201,15 +195,15 @@ bool Generator::server_mac(uint8_t mac[6]) const noexcept {
 
 void Generator::stream_bytes(uint64_t seed, uint64_t g, uint64_t off, uint8_t *out,
                              uint32_t len) noexcept {
-    const uint64_t key = mix64(seed ^ (g * 0x9e3779b97f4a7c15ull));
+    const uint64_t key = pipeline::detail::mix64(seed ^ (g * 0x9e3779b97f4a7c15ull));
     uint64_t k = off / 8;
-    uint64_t w = mix64(key ^ k);
+    uint64_t w = pipeline::detail::mix64(key ^ k);
     unsigned b = static_cast<unsigned>(off % 8);
     for (uint32_t i = 0; i < len; ++i) {
         out[i] = static_cast<uint8_t>(w >> (8 * b));
         if (++b == 8) {
             b = 0;
-            w = mix64(key ^ ++k);
+            w = pipeline::detail::mix64(key ^ ++k);
         }
     }
 }
@@ -355,7 +349,7 @@ void Generator::open(uint64_t g, stats::Tally &t) noexcept {
     std::memset(static_cast<void *>(&c), 0, sizeof c);
     c.timer = tcp::TimerLink{};
     // RFC 6528: a clock (4 us) plus a keyed hash of the connection.
-    c.iss = static_cast<uint32_t>(mix64(sh_.seed ^ ~g)) + now_us_ / 4;
+    c.iss = static_cast<uint32_t>(pipeline::detail::mix64(sh_.seed ^ ~g)) + now_us_ / 4;
     c.snd_una = c.snd_nxt = c.txn_end = c.iss + 1;
     c.rto_ms = tcp::kRtoInitialMs;
     c.mss = s_.mss_limit;
@@ -448,16 +442,11 @@ void Generator::input(rte_mbuf *m, uint32_t ip_total, uint64_t now, stats::Tally
         rte_pktmbuf_free(m);
         t.add(d);
     };
-    if (ip_total < 40) return drop(Drop::tcp_truncated);
+    uint32_t doff = 0;
+    if (const Drop d = tcp::check_segment(ip, ip_total, net::rx_l4_csum(m), doff);
+        d != Drop::count_)
+        return drop(d);
     const uint32_t tlen = ip_total - 20;
-    const uint32_t doff = static_cast<uint32_t>(th[12] >> 4) * 4;
-    if (doff < 20 || doff > tlen) return drop(Drop::tcp_bad_offset);
-    const net::Csum l4 = net::rx_l4_csum(m);
-    if (l4 == net::Csum::bad) return drop(Drop::tcp_bad_checksum);
-    if (l4 != net::Csum::good &&
-        !wire::checksum_ok_native(wire::sum_native(
-            th, tlen, wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(tlen)))))
-        return drop(Drop::tcp_bad_checksum);
     if (wire::load32(ip + 12) != sh_.server) return drop(Drop::gen_no_conn);
     uint64_t g = 0;
     if (!sh_.tuples.index(wire::load32(ip + 16), wire::load16(th + 2), wire::load16(th), g) ||
@@ -644,12 +633,8 @@ void Generator::step_phase(stats::Tally &t) noexcept {
             }
             allowed = std::min<uint64_t>(allowed, budget);
             uint64_t g = 0;
-            while (allowed-- && opened_ < owned_) {
-                g = open_cursor_;
-                if (!next_owned(open_cursor_)) break;
-                if (sh_.by_hash) g = open_cursor_ - 1;
+            while (allowed-- && opened_ < owned_ && next_owned(open_cursor_, g))
                 open(g, t);
-            }
             if (settled_ < owned_) return;
             phase_ = Phase::waiting;
             sh_.opened.fetch_add(1, std::memory_order_acq_rel);
@@ -671,12 +656,11 @@ void Generator::step_phase(stats::Tally &t) noexcept {
                 // omission).
                 for (uint32_t scans = 0; txns_issued_ < due && budget && scans < 4 * kPollBudget;
                      ++scans) {
-                    uint64_t g = txn_cursor_;
-                    if (!next_owned(txn_cursor_)) {
+                    uint64_t g = 0;
+                    if (!next_owned(txn_cursor_, g)) {
                         txn_cursor_ = sh_.by_hash ? 0 : s_.index;
                         continue;
                     }
-                    if (sh_.by_hash) g = txn_cursor_ - 1;
                     GenConn &c = conn(g);
                     if (c.state != GState::established || (c.flags & gf::txn)) continue;
                     const uint64_t due_us = hold_start_us_ + txns_issued_ * 1000000 / s_.txn_rate;
@@ -693,9 +677,8 @@ void Generator::step_phase(stats::Tally &t) noexcept {
         case Phase::sweeping:
             for (uint32_t scans = 0; budget && busy_ < s_.max_busy && scans < 16 * kPollBudget;
                  ++scans) {
-                uint64_t g = work_cursor_;
-                if (!next_owned(work_cursor_)) break;
-                if (sh_.by_hash) g = work_cursor_ - 1;
+                uint64_t g = 0;
+                if (!next_owned(work_cursor_, g)) break;
                 GenConn &c = conn(g);
                 if (c.state != GState::established) continue;
                 start_txn(g, c, now_us_, true, t);
@@ -708,9 +691,8 @@ void Generator::step_phase(stats::Tally &t) noexcept {
         case Phase::closing:
             for (uint32_t scans = 0; budget && closing_ < s_.max_busy && scans < 16 * kPollBudget;
                  ++scans) {
-                uint64_t g = work_cursor_;
-                if (!next_owned(work_cursor_)) break;
-                if (sh_.by_hash) g = work_cursor_ - 1;
+                uint64_t g = 0;
+                if (!next_owned(work_cursor_, g)) break;
                 GenConn &c = conn(g);
                 if (c.state != GState::established) continue;
                 close(g, c, t);

@@ -201,7 +201,8 @@ class Generator {
     GenConn &conn(uint64_t g) noexcept { return sh_.conns[g]; }
     void set_time(uint64_t now) noexcept;
     bool owns(uint64_t g) const noexcept { return sh_.owner(g) == s_.index; }
-    bool next_owned(uint64_t &cursor) const noexcept;
+    // The next connection this lcore owns from cursor on (g), moving cursor past it.
+    bool next_owned(uint64_t &cursor, uint64_t &g) const noexcept;
     void open(uint64_t g, stats::Tally &t) noexcept;
     void send_syn(uint64_t g, GenConn &c, stats::Tally &t) noexcept;
     void send_data(uint64_t g, GenConn &c, stats::Tally &t) noexcept;

@@ -541,15 +541,9 @@ void Engine::input(rte_mbuf *m, uint8_t stream, uint32_t ip_total, net::Csum l4c
         rte_pktmbuf_free(m);
         t.add(d);
     };
-    if (ip_total < 40) return drop(Drop::tcp_truncated);
+    uint32_t doff = 0;
+    if (const Drop d = check_segment(ip, ip_total, l4csum, doff); d != Drop::count_) return drop(d);
     const uint32_t tlen = ip_total - 20;
-    const uint32_t doff = static_cast<uint32_t>(th[12] >> 4) * 4;
-    if (doff < 20 || doff > tlen) return drop(Drop::tcp_bad_offset);
-    if (l4csum == net::Csum::bad) return drop(Drop::tcp_bad_checksum);
-    if (l4csum != net::Csum::good &&
-        !wire::checksum_ok_native(wire::sum_native(
-            th, tlen, wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(tlen)))))
-        return drop(Drop::tcp_bad_checksum);
     Seg s;
     s.frame = f;
     s.payload = th + doff;

@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "net/port_host.hpp"
+#include "net/rx_csum.hpp"
+#include "stats/counters.hpp"
 #include "wire/bytes.hpp"
 #include "wire/checksum.hpp"
 #include "wire/ipv4.hpp"
@@ -61,6 +63,24 @@ inline void write_headers(uint8_t *f, const net::PortHost &ph, const uint8_t *rm
                           uint16_t wnd, uint32_t opt_len, uint32_t plen, uint64_t psum) noexcept {
     write_segment_headers(f, ph.mac, ph.ip, rmac, raddr, rport, lport, seq, ack, flags, wnd,
                           opt_len, plen, psum);
+}
+
+// The TCP header of a segment whose IPv4 header (20 bytes) is at ip, ip_total its
+// IPv4 total length: its data offset (doff), and Drop::count_ when the segment is
+// whole and its checksum holds (l4: what the rx offload says), else why it is not.
+inline stats::Drop check_segment(const uint8_t *ip, uint32_t ip_total, net::Csum l4,
+                                 uint32_t &doff) noexcept {
+    if (ip_total < 40) return stats::Drop::tcp_truncated;
+    const uint8_t *th = ip + 20;
+    const uint32_t tlen = ip_total - 20;
+    doff = static_cast<uint32_t>(th[12] >> 4) * 4;
+    if (doff < 20 || doff > tlen) return stats::Drop::tcp_bad_offset;
+    if (l4 == net::Csum::bad) return stats::Drop::tcp_bad_checksum;
+    if (l4 != net::Csum::good &&
+        !wire::checksum_ok_native(wire::sum_native(
+            th, tlen, wire::pseudo_header_native(ip, 6, static_cast<uint16_t>(tlen)))))
+        return stats::Drop::tcp_bad_checksum;
+    return stats::Drop::count_;
 }
 
 // The options of a SYN or SYN-ACK at o (up to end) that TCP-lite uses: MSS (-1 when
