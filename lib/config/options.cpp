@@ -172,7 +172,8 @@ po::options_description make_description() {
         ("drain-timeout", s()->value_name("SEC"),
          "graceful stop: on SIGTERM, refuse new TCP connections (a RST, counted as "
          "tcp_draining) and keep serving the open ones until they close or SEC seconds pass, "
-         "then reset the rest and exit (default 0: SIGTERM stops at once; SIGINT always does)")
+         "then reset the rest and exit; a second SIGTERM, a second or more later, stops at once "
+         "(default 0: SIGTERM stops at once; SIGINT always does)")
         ("pipeline",
          "pipeline mode: the first --rx-lcores forwarding lcores poll the rx queues and hand "
          "each frame, by a symmetric flow hash (both directions and every segment of a flow "

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 
 #include "common/capture.hpp"
@@ -29,12 +30,18 @@ std::string mac_text(const rte_ether_addr &a) {
 }  // namespace
 
 extern "C" void on_stop_signal(int sig) {
-    // With --drain-timeout the first SIGTERM drains; SIGINT, or a second SIGTERM,
-    // stops at once.
-    if (sig == SIGTERM && g_drain_enabled.load(std::memory_order_relaxed) &&
-        !g_draining.load(std::memory_order_relaxed)) {
-        g_draining.store(true, std::memory_order_relaxed);
-        return;
+    // With --drain-timeout the first SIGTERM drains; SIGINT, or a second SIGTERM a
+    // second or more later, stops at once (clock_gettime is async-signal-safe).
+    if (sig == SIGTERM && g_drain_enabled.load(std::memory_order_relaxed)) {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        const int64_t now = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+        if (!g_draining.load(std::memory_order_relaxed)) {
+            g_drain_signal_ns.store(now, std::memory_order_relaxed);
+            g_draining.store(true, std::memory_order_relaxed);
+            return;
+        }
+        if (now - g_drain_signal_ns.load(std::memory_order_relaxed) < kDuplicateTermNs) return;
     }
     request_stop();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 namespace c10m::pipeline {
 
@@ -19,6 +20,12 @@ inline void request_stop() noexcept {
 // supervisor stops everything once nothing is left open, or at the timeout.
 inline std::atomic<bool> g_drain_enabled{false};
 inline std::atomic<bool> g_draining{false};
+// When the draining SIGTERM came (CLOCK_MONOTONIC ns): a second one stops at once only
+// if it comes later than kDuplicateTermNs, because one kill often arrives twice: GNU
+// timeout signals its child and then the child's process group, and so does a shell
+// killing a job.
+inline std::atomic<int64_t> g_drain_signal_ns{0};
+inline constexpr int64_t kDuplicateTermNs = 1'000'000'000;
 
 inline bool drain_requested() noexcept {
     return g_draining.load(std::memory_order_relaxed);

@@ -16,7 +16,7 @@ c10m_cleanup() {
     for ns in "${C10M_NS[@]}"; do
         ip netns del "$ns" 2>/dev/null || true
     done
-    rm -rf "$C10M_TMP"
+    [ -n "${C10M_KEEP:-}" ] || rm -rf "$C10M_TMP"  # C10M_KEEP=1 keeps the logs
 }
 trap c10m_cleanup EXIT
 
@@ -57,6 +57,17 @@ wait_for_log() {
     done
     echo "timed out waiting for '$2' in $1:"
     cat "$1"
+    return 1
+}
+
+# wait_for_file FILE SECONDS
+wait_for_file() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        [ -e "$1" ] && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for $1"
     return 1
 }
 

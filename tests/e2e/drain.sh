@@ -3,8 +3,9 @@
 # while 20 clients stream data. During the drain a new connection is refused (a
 # RST), while the open ones go on to their end with every byte echoed; c10m exits
 # as soon as they have closed, well before the timeout. Then with clients that stay
-# silent: c10m waits out the timeout, resets them, and exits. Both exits are 0,
-# with nothing left in the pools.
+# silent: c10m waits out the timeout, resets them, and exits. Then a second SIGTERM
+# (not a duplicate of the first) cuts the drain short. Every exit is 0, with
+# nothing left in the pools.
 set -uo pipefail
 C10M=${1:?usage: drain.sh /path/to/c10m}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -29,18 +30,25 @@ start() {  # start TAG DRAIN_SECONDS
     PID=$!
     C10M_PIDS+=("$PID")
     wait_for_log "$C10M_TMP/$1.err" "lcore 0 (socket" 20 || exit 1
+    APP_PID=$(pgrep -P "$PID")  # c10m itself, under GNU timeout
     sleep 0.5
 }
 inns() { ip netns exec "$CLI" "$@"; }
 
 # 1. Streams that finish within the drain window.
 start stream 20
-inns timeout 60 "$PY" "$HERE/drain_client.py" "$SRV_IP" 7 20 --bytes 200000 --rate 80000 >"$C10M_TMP/c1.json" &
+inns timeout 60 "$PY" "$HERE/drain_client.py" "$SRV_IP" 7 20 --bytes 200000 --rate 80000 \
+    --ready-file "$C10M_TMP/c1.ready" >"$C10M_TMP/c1.json" &
 CL=$!
-sleep 1
+wait_for_file "$C10M_TMP/c1.ready" 20 || exit 1
 T0=$(date +%s%N)
+# GNU timeout (PID) passes a signal on to its child and then to its process group,
+# so c10m can get one SIGTERM twice. A duplicate within a second is the same request
+# and must not cut the drain short: send c10m one directly 0.1 s after.
 kill -TERM "$PID"
-sleep 0.3
+sleep 0.1
+kill -TERM "$APP_PID"
+sleep 0.2
 check "during the drain a new connection is refused" inns "$PY" -c "
 import socket, sys
 try:
@@ -70,9 +78,9 @@ sys.exit(0 if d >= 1 and r == 0 and s['tcp']['active'] == 0 and all(m['in_use'] 
 # 2. Connections that stay silent: reset when the timeout runs out.
 start idle 3
 inns timeout 60 "$PY" "$HERE/drain_client.py" "$SRV_IP" 7 5 --bytes 100 --idle --expect-reset-after 2.5 \
-    >"$C10M_TMP/c2.json" &
+    --ready-file "$C10M_TMP/c2.ready" >"$C10M_TMP/c2.json" &
 CL=$!
-sleep 1.5
+wait_for_file "$C10M_TMP/c2.ready" 20 || exit 1
 kill -TERM "$PID"
 wait "$CL"
 RC=$?
@@ -81,6 +89,29 @@ wait "$PID"
 check "c10m exited 0 after the timeout" test $? = 0
 FINAL=$(grep '"final":true' "$C10M_TMP/idle.out" | tail -1)
 check "final stats: 5 reset at the drain's end, pools back" "$PY" -c "
+import json, sys
+s = json.loads(sys.argv[1])
+r = sum(l['events']['tcp_conn_reset_at_drain'] for l in s['lcores'])
+sys.exit(0 if r == 5 and s['tcp']['active'] == 0 and all(m['in_use'] == 0 for m in s['mempools']) else 1)" "$FINAL"
+
+# 3. A second SIGTERM, a second or more after the first, stops at once.
+start again 20
+inns timeout 60 "$PY" "$HERE/drain_client.py" "$SRV_IP" 7 5 --bytes 100 --idle \
+    --ready-file "$C10M_TMP/c3.ready" >"$C10M_TMP/c3.json" &
+CL=$!
+wait_for_file "$C10M_TMP/c3.ready" 20 || exit 1
+kill -TERM "$APP_PID"
+sleep 1.5
+T0=$(date +%s%N)
+kill -TERM "$APP_PID"
+wait "$PID"
+RC=$?
+MS=$((($(date +%s%N) - T0) / 1000000))
+wait "$CL"
+check "a second SIGTERM 1.5 s later ended the 20 s drain at once: exit $RC after ${MS} ms" \
+    bash -c "test $RC = 0 && test $MS -lt 3000"
+FINAL=$(grep '"final":true' "$C10M_TMP/again.out" | tail -1)
+check "final stats: the 5 reset, pools back" "$PY" -c "
 import json, sys
 s = json.loads(sys.argv[1])
 r = sum(l['events']['tcp_conn_reset_at_drain'] for l in s['lcores'])

@@ -3,9 +3,12 @@
 --bytes at --rate bytes/s in 1 KB writes, read every echoed byte and check it, then
 close (shutdown, read to EOF). With --idle, connections that open, echo one message
 and then stay silent until the server resets them (they must see a reset, after
---expect-reset-after seconds at the earliest). Prints one JSON line.
+--expect-reset-after seconds at the earliest). Prints one JSON line. --ready-file is
+created once every connection has had bytes echoed, so the server has counted each
+one as open: the test sends its SIGTERM after that, not after a guessed sleep.
 
-usage: drain_client.py HOST PORT N --bytes B --rate R [--idle] [--expect-reset-after S]"""
+usage: drain_client.py HOST PORT N --bytes B --rate R [--idle] [--expect-reset-after S]
+                       [--ready-file PATH]"""
 import argparse
 import json
 import os
@@ -25,6 +28,7 @@ def main():
     ap.add_argument("--idle", action="store_true")
     ap.add_argument("--expect-reset-after", type=float, default=0)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--ready-file")
     a = ap.parse_args()
     t0 = time.time()
     conns = []
@@ -34,16 +38,22 @@ def main():
         data = os.urandom(a.bytes)
         conns.append({"s": s, "data": data, "sent": 0, "got": bytearray(), "done": False,
                       "eof": False, "reset": None})
+    t_open = time.time()  # the rate counts from here: connecting can be slow on a busy box
     sel = selectors.DefaultSelector()
     for c in conns:
         sel.register(c["s"], selectors.EVENT_READ, c)
     deadline = t0 + a.timeout
+    ready = a.ready_file is None
     while time.time() < deadline and not all(c["done"] for c in conns):
+        if not ready and all(c["got"] for c in conns):
+            with open(a.ready_file, "w") as f:
+                f.write("%.3f\n" % (time.time() - t0))
+            ready = True
         now = time.time()
         for c in conns:
             if c["done"] or c["eof"]:
                 continue
-            want = a.bytes if a.idle else min(a.bytes, int((now - t0) * a.rate))
+            want = a.bytes if a.idle else min(a.bytes, int((now - t_open) * a.rate))
             if c["sent"] < want:
                 try:
                     c["sent"] += c["s"].send(c["data"][c["sent"]:min(want, c["sent"] + 1024)])
