@@ -862,7 +862,11 @@ std::string help_text() {
           "stream seeded by --gen-seed. A connection's 4-tuple is its index (source addresses\n"
           "x ports 1024..65535 x server ports) and its state 64 bytes. Latency is measured from\n"
           "when a transaction was due and from when it was sent (p50/p99/p99.9). Exit status 1\n"
-          "if a connection failed (by reason in the stats) or a byte differed.\n";
+          "if a connection failed (by reason in the stats) or a byte differed. Each lcore opens\n"
+          "the connections whose answers come back to it: index mod lcores where a reply\n"
+          "comes back on the queue its flow was sent on (memif), the queue a NIC's Toeplitz\n"
+          "RSS picks for the answer (lcore i polls queue i), or the flow hash with --pipeline\n"
+          "(for tap, AF_XDP and AF_PACKET with several queues).\n";
     os << "\nStats (text or JSON) per port: rx, tx, drops by reason (rx_missed: the device had\n"
           "no descriptor; rx_nombuf: no mbuf to fill one; tx_full: the tx queue would not take\n"
           "the packet); per lcore: packets handled, busy cycles per packet, drops by reason and\n"

@@ -73,6 +73,32 @@ void TcpGen::init(Lcore &l, Stream &s, const pipeline::StreamEnv &env) {
     if (!s.port0 || l.gen) return;
     const auto &cfg = env.cfg;
     const unsigned n = shared_->lcores;
+    if (!cfg.pipeline && n > 1 && !env.rx.rss_reta.empty()) {
+        // A NIC spreading flows by Toeplitz RSS: each lcore owns the connections
+        // whose answers the port's hash and table send to its queue.
+        if (!shared_->by_hash) {
+            shared_->by_hash = true;
+            shared_->rss_key = env.rx.rss_key;
+            shared_->rss_reta = env.rx.rss_reta;
+            shared_->rss_l4 = env.rx.rss_l4;
+            C10M_LOG(INFO,
+                     "tcp-gen: connections owned by port 0's RSS (Toeplitz over %s, %zu-entry "
+                     "table): lcore i polls queue i",
+                     env.rx.rss_l4 ? "addresses and ports" : "addresses", env.rx.rss_reta.size());
+        }
+        if (env.rx_queue != static_cast<int>(l.index))
+            throw SetupError("tcp-gen: lcore " + std::to_string(l.index) + " polls rx queue " +
+                             std::to_string(env.rx_queue) +
+                             " of port 0; RSS ownership needs lcore i on queue i: give as many "
+                             "lcores as queues, or use --pipeline");
+    }
+    if (!cfg.pipeline && n > 1 && env.rx.rss_reta.empty() && env.rx.driver != "net_memif" &&
+        l.index == 0)
+        C10M_LOG(WARNING,
+                 "tcp-gen: port 0 (%s) may not bring a flow's answers back to the queue it was "
+                 "sent on: answers an lcore does not own are dropped (gen_wrong_lcore); use "
+                 "--pipeline",
+                 env.rx.driver.c_str());
     Settings gs;
     gs.index = l.index;
     gs.cps = cfg.gen_cps ? std::max<uint32_t>(1, cfg.gen_cps / n) : 0;

@@ -1,5 +1,7 @@
 #include "gen/tcp_gen.hpp"
 
+#include <rte_thash.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -129,9 +131,22 @@ bool Tuples::ours(uint32_t addr) const noexcept {
 unsigned Shared::owner(uint64_t g) const noexcept {
     if (lcores <= 1) return 0;
     if (!by_hash) return static_cast<unsigned>(g % lcores);
+    const Tuples::Tuple tu = tuples.of(g);
+    if (!rss_reta.empty()) {
+        // The queue the NIC's Toeplitz hash of the server's answer picks (from the
+        // server to our address and port), and lcore i polls queue i.
+        rte_ipv4_tuple t{};
+        t.src_addr = server;
+        t.dst_addr = tu.saddr;
+        t.sport = tu.dport;
+        t.dport = tu.sport;
+        const uint32_t h =
+            rte_softrss(reinterpret_cast<uint32_t *>(&t),
+                        rss_l4 ? RTE_THASH_V4_L4_LEN : RTE_THASH_V4_L3_LEN, rss_key.data());
+        return rss_reta[h % rss_reta.size()];
+    }
     // What the pipeline's rx stage computes for the server's answer (and for ours:
     // the hash is symmetric).
-    const Tuples::Tuple tu = tuples.of(g);
     const uint32_t h =
         pipeline::detail::symmetric(tu.saddr, server, tu.sport, tu.dport, 0x0800u << 8 | 6);
     return pipeline::worker_of(h, lcores);

@@ -136,7 +136,13 @@ struct Shared {
     std::atomic<unsigned> opened{0};      // lcores done opening
     std::atomic<unsigned> done{0};        // lcores done altogether
     unsigned lcores = 1;
-    bool by_hash = false;  // ownership by the pipeline's flow hash (else index mod lcores)
+    // Ownership by a hash of the tuple (else index mod lcores): the port's RSS when
+    // rss_reta is set (run to completion on a NIC's queues: lcore i polls queue i),
+    // else the pipeline's flow hash.
+    bool by_hash = false;
+    std::vector<uint8_t> rss_key;    // the port's Toeplitz key
+    std::vector<uint16_t> rss_reta;  // its redirection table: hash mod size -> queue
+    bool rss_l4 = false;             // the hash covers the ports
     unsigned owner(uint64_t g) const noexcept;
 };
 

@@ -147,10 +147,34 @@ void Port::start() {
     int ret = rte_eth_dev_start(id_);
     if (ret != 0) port_fail(id_, "cannot start", ret);
     started_ = true;
+    read_rss();
     ret = rte_eth_promiscuous_enable(id_);
     // Some PMDs cannot do promiscuous mode (-ENOTSUP); forwarding still works for
     // frames addressed to the port, so this is not fatal.
     (void)ret;
+}
+
+// The redirection table, read back once started (PMDs program their default then).
+// Only with our own key: a device's default key is not known here.
+void Port::read_rss() {
+    caps_.rss_key.clear();
+    caps_.rss_reta.clear();
+    if (!rss_ || rss_key_.empty() || caps_.driver == "net_tap") return;
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(id_, &info) != 0 || info.reta_size == 0) return;
+    std::vector<rte_eth_rss_reta_entry64> conf((info.reta_size + RTE_ETH_RETA_GROUP_SIZE - 1) /
+                                               RTE_ETH_RETA_GROUP_SIZE);
+    for (auto &c : conf)
+        c.mask = ~uint64_t{0};
+    if (rte_eth_dev_rss_reta_query(id_, conf.data(), info.reta_size) != 0) return;
+    rte_eth_rss_conf rc{};
+    if (rte_eth_dev_rss_hash_conf_get(id_, &rc) != 0) return;
+    caps_.rss_reta.resize(info.reta_size);
+    for (uint16_t i = 0; i < info.reta_size; ++i)
+        caps_.rss_reta[i] =
+            conf[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] % nb_rxq_;
+    caps_.rss_key = rss_key_;
+    caps_.rss_l4 = (rc.rss_hf & (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP)) != 0;
 }
 
 void Port::stop() {

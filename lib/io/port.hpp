@@ -36,6 +36,13 @@ struct PortCaps {
     // Queues come in pairs: the port takes as many tx queues as rx queues, no other
     // count (net_tap refuses it; AF_PACKET and AF_XDP open one socket per pair).
     bool queue_pairs = false;
+    // RSS as the started port does it (Port::start): its Toeplitz key and redirection
+    // table (the queue of each hash value mod the table's size), and whether the
+    // hash covers TCP/UDP ports. Empty unless a known key spreads flows over the rx
+    // queues; net_tap is left out, as tun picks its queues itself.
+    std::vector<uint8_t> rss_key;
+    std::vector<uint16_t> rss_reta;
+    bool rss_l4 = false;
 };
 
 PortCaps query_port(uint16_t id);
@@ -75,6 +82,8 @@ class Port {
     const PortCaps &caps() const { return caps_; }
 
   private:
+    void read_rss();
+
     uint16_t id_;
     uint16_t nb_rxq_, nb_txq_;
     uint16_t nb_rxd_ = 0, nb_txd_ = 0;

@@ -79,6 +79,7 @@ struct StreamEnv {
     // This stream speaks for its rx port when the loop starts (announce): the one
     // polling queue 0 of the port, or the port's first worker in pipeline mode.
     bool speaks_for_port;
+    int rx_queue = -1;  // the rx queue it polls (run to completion; -1: a worker's stream)
 };
 
 struct ModeBase {

@@ -210,9 +210,10 @@ class Lcores {
             Mode::init(c.mode, lcore_env(lp.lcore, lp.socket, nb, port_out(c)));
             for (uint16_t i = 0; i < c.nb_streams; ++i) {
                 StreamCtx<Mode> &st = c.streams[i];
-                Mode::init(c.mode, st.mode,
-                           StreamEnv{r_.cfg(), r_.port(st.rx_port).caps(),
-                                     r_.port(st.tx.port).caps(), &st.tx, st.rx_queue == 0});
+                Mode::init(
+                    c.mode, st.mode,
+                    StreamEnv{r_.cfg(), r_.port(st.rx_port).caps(), r_.port(st.tx.port).caps(),
+                              &st.tx, st.rx_queue == 0, st.rx_queue});
             }
             C10M_LOG(INFO, "lcore %u (socket %d) %s:%s", lp.lcore, lp.socket,
                      std::string(Mode::kName).c_str(), desc.c_str());
@@ -292,7 +293,7 @@ class Lcores {
                 StreamCtx<Mode> &st = c.streams[i];
                 Mode::init(c.mode, st.mode,
                            StreamEnv{r_.cfg(), r_.port(st.rx_port).caps(),
-                                     r_.port(st.tx.port).caps(), &st.tx, wi == 0});
+                                     r_.port(st.tx.port).caps(), &st.tx, wi == 0, -1});
             }
             C10M_LOG(INFO, "lcore %u (socket %d) worker %s:%s", wp.lcore, wp.socket,
                      std::string(Mode::kName).c_str(), desc.c_str());

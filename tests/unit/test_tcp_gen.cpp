@@ -227,13 +227,19 @@ TEST(GenTuples, IndexAndTupleAreInverses) {
     EXPECT_FALSE(tu.ours(0x0a000115));
 }
 
+// 20,000 connections from ADDRS addresses to the server's ports 7-9, owned by a
+// hash of their tuples over LCORES lcores.
+void hashed_ownership(gen::Shared &sh, uint32_t addrs, unsigned lcores) {
+    sh.total = 20000;
+    sh.tuples = gen::Tuples({{kClient, addrs}}, 7, 9);
+    sh.server = kServer;
+    sh.lcores = lcores;
+    sh.by_hash = true;
+}
+
 TEST(GenTuples, OwnershipByFlowHashIsWhereThePipelineSendsTheServersAnswer) {
     gen::Shared sh;
-    sh.total = 20000;
-    sh.tuples = gen::Tuples({{kClient, 1}}, 7, 9);
-    sh.server = kServer;
-    sh.lcores = 3;
-    sh.by_hash = true;
+    hashed_ownership(sh, 1, 3);
     unsigned per[3] = {};
     for (uint64_t g = 0; g < sh.total; ++g) {
         const auto t = sh.tuples.of(g);
@@ -250,6 +256,74 @@ TEST(GenTuples, OwnershipByFlowHashIsWhereThePipelineSendsTheServersAnswer) {
         EXPECT_NEAR(n, 20000 / 3, 400) << "owners spread evenly";
     sh.by_hash = false;
     EXPECT_EQ(sh.owner(10), 1u);
+}
+
+// Toeplitz as Microsoft's RSS specification defines it, over bytes in network order.
+uint32_t toeplitz(const std::vector<uint8_t> &key, const std::vector<uint8_t> &in) {
+    uint32_t h = 0;
+    uint32_t win = uint32_t{key[0]} << 24 | uint32_t{key[1]} << 16 | uint32_t{key[2]} << 8 | key[3];
+    size_t next = 32;  // the key bit that shifts into the window next
+    for (uint8_t byte : in)
+        for (int b = 7; b >= 0; --b) {
+            if (byte >> b & 1) h ^= win;
+            const bool kb = next < key.size() * 8 && (key[next / 8] >> (7 - next % 8) & 1);
+            win = win << 1 | (kb ? 1u : 0u);
+            ++next;
+        }
+    return h;
+}
+
+std::vector<uint8_t> rss_input(uint32_t sa, uint32_t da, uint16_t sp, uint16_t dp, bool l4) {
+    std::vector<uint8_t> v;
+    for (uint32_t a : {sa, da})
+        for (int i = 3; i >= 0; --i)
+            v.push_back(static_cast<uint8_t>(a >> (8 * i)));
+    if (l4)
+        for (uint16_t p : {sp, dp}) {
+            v.push_back(static_cast<uint8_t>(p >> 8));
+            v.push_back(static_cast<uint8_t>(p));
+        }
+    return v;
+}
+
+TEST(GenTuples, OwnershipByRssIsTheQueueTheNicsHashOfTheAnswerPicks) {
+    // The reference hash first, on the specification's verification vector.
+    const std::vector<uint8_t> ms_key = {
+        0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+        0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+        0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa};
+    const uint32_t src = 0x420995bb, dst = 0xa18e6450;  // 66.9.149.187 -> 161.142.100.80
+    ASSERT_EQ(toeplitz(ms_key, rss_input(src, dst, 2794, 1766, true)), 0x51ccc178u);
+    ASSERT_EQ(toeplitz(ms_key, rss_input(src, dst, 2794, 1766, false)), 0x323e8fc2u);
+
+    std::vector<uint8_t> sym(40);
+    for (size_t i = 0; i < sym.size(); ++i)
+        sym[i] = i % 2 ? 0x5a : 0x6d;
+    for (bool l4 : {true, false}) {
+        gen::Shared sh;
+        hashed_ownership(sh, 2, 4);
+        sh.rss_key = sym;
+        sh.rss_l4 = l4;
+        for (uint16_t i = 0; i < 128; ++i)
+            sh.rss_reta.push_back(static_cast<uint16_t>((i * 7 + 3) % 4));  // not i mod 4
+        unsigned per[4] = {};
+        for (uint64_t g = 0; g < sh.total; ++g) {
+            const auto t = sh.tuples.of(g);
+            const uint32_t answer =
+                toeplitz(sym, rss_input(kServer, t.saddr, t.dport, t.sport, l4));
+            const uint32_t request =
+                toeplitz(sym, rss_input(t.saddr, kServer, t.sport, t.dport, l4));
+            ASSERT_EQ(answer, request) << "the symmetric key hashes both directions alike";
+            const unsigned o = sh.owner(g);
+            ASSERT_EQ(o, sh.rss_reta[answer % 128]) << g << (l4 ? " (l4)" : " (l3)");
+            ++per[o];
+        }
+        if (l4)
+            for (unsigned n : per)
+                EXPECT_NEAR(n, 20000 / 4, 500) << "owners spread evenly";
+        else
+            EXPECT_EQ(per[0] + per[1] + per[2] + per[3], 20000u);
+    }
 }
 
 TEST(GenHistogram, BucketsAndQuantiles) {
