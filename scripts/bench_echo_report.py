@@ -7,7 +7,8 @@ usage: bench_echo_report.py RUN_DIR [--write-doc docs/performance.md] [--runs-ta
 
 RUN_DIR:
   runs.tsv      part kind server pair order attempt tag srv_rc gen_rc quiet other steal cpu0 cpu1 snmp0 snmp1
-  latency.tsv   server rtt_json rc srv_rc
+  latency.tsv   server rtt_json rc srv_rc [rate srv_out stat0 stat1 wall0_ns wall1_ns srv_ticks0 srv_ticks1]
+                (stat: /proc/stat's cpu0 and cpu1 lines, space-joined)
   meta.env      KEY=VALUE: machine, versions, settings
   commands.txt  "label<TAB>command" lines
 Writes RUN_DIR/summary-echo.json (read by plot_echo.py). Standard library only; the
@@ -231,6 +232,42 @@ def load_run(d, row, warmup):
     return r
 
 
+def cpu_fields(stat):
+    """{'cpu0': [user nice system idle iowait irq softirq steal], 'cpu1': [...]} in ticks."""
+    out, toks = {}, stat.split()
+    for i, t in enumerate(toks):
+        if t in ("cpu0", "cpu1"):
+            out[t] = [int(x) for x in toks[i + 1:i + 9]]
+    return out
+
+
+def cost_of(d, srv, cols):
+    """The cost side of one paced run: wall seconds, each CPU's busy seconds
+    (elapsed - idle - iowait: idle is exact under NO_HZ) and its system+irq+softirq
+    seconds (tick-sampled), the server processes' CPU seconds, and the server's own
+    busy cycles (DPDK servers)."""
+    rate, srv_out, st0, st1, w0, w1, p0, p1 = cols
+    hz = os.sysconf("SC_CLK_TCK")
+    c = {"rate": int(rate), "wall_s": (int(w1) - int(w0)) / 1e9, "srv_cpu_s": (int(p1) - int(p0)) / hz}
+    a, b = cpu_fields(st0), cpu_fields(st1)
+    for cpu in ("cpu0", "cpu1"):
+        if cpu in a and cpu in b:
+            dl = [y - x for x, y in zip(a[cpu], b[cpu])]
+            c[cpu + "_busy_s"] = max(0.0, c["wall_s"] - (dl[3] + dl[4]) / hz)
+            c[cpu + "_kernel_s"] = (dl[2] + dl[5] + dl[6]) / hz
+    path = os.path.join(d, srv_out)
+    if srv.startswith("c10m"):
+        rows, final = br.read_c10m_json(path)
+        last = final or (rows[-1] if rows else None)
+        if last:
+            c["own_cycles"] = sum(l["busy_cycles"] for l in last["lcores"])
+    elif srv.startswith("testpmd"):
+        t = parse_testpmd_ports(path)
+        if t.get("core_cycles"):
+            c["own_cycles"] = t["core_cycles"]
+    return c
+
+
 def load(d):
     meta = br.read_meta(d)
     warmup = int(meta.get("WARMUP", "2"))
@@ -246,13 +283,16 @@ def load(d):
             for row in f:
                 if not row.strip():
                     continue
-                srv, js, rc, src = row.rstrip("\n").split("\t")
+                cols = row.rstrip("\n").split("\t")
+                srv, js, rc, src = cols[:4]
                 try:
                     with open(os.path.join(d, js)) as jf:
                         o = json.loads(jf.read().strip().splitlines()[-1])
                 except (OSError, ValueError, IndexError):
                     o = {"error": "no result"}
                 o["server"], o["rc"], o["srv_rc"] = srv, int(rc), int(src)
+                if len(cols) >= 12:
+                    o["cost"] = cost_of(d, srv, cols[4:12])
                 lat.append(o)
     return meta, runs, lat
 
@@ -412,10 +452,62 @@ def veth_table(summary):
     return "\n".join(lines)
 
 
+def cost_rows(lat, hz):
+    """Per paced run: cycles per answered request on the server's core and the
+    kernel's share on the client's. The server's core: a DPDK server's own busy
+    cycles (it polls, so its CPU is always busy; the cycles of polls that received
+    something count, syscalls to kick AF_XDP/AF_PACKET tx included); a kernel server's
+    CPU 0 busy time (the server, its syscalls, and whatever softirq ran there)."""
+    out = []
+    for o in lat:
+        c = o.get("cost")
+        n = o.get("received")
+        if not c or not n or not hz:
+            continue
+        r = {"server": o["server"], "rate": c["rate"], "answered": n, "sent": o.get("sent")}
+        if "own_cycles" in c:
+            r["core_cpr"] = c["own_cycles"] / n
+        elif o["server"].startswith("kernel") and "cpu0_busy_s" in c:
+            r["core_cpr"] = c["cpu0_busy_s"] * hz / n
+        r["cpu0_pct"] = 100.0 * c.get("cpu0_busy_s", 0) / c["wall_s"]
+        r["cpu0_kernel_cpr"] = c.get("cpu0_kernel_s", 0) * hz / n
+        r["cpu1_kernel_cpr"] = c.get("cpu1_kernel_s", 0) * hz / n
+        r["srv_proc_cpr"] = c["srv_cpu_s"] * hz / n if o["server"].startswith("kernel") else None
+        out.append(r)
+    return out
+
+
+def cost_summary(rows):
+    """Per rate: c10m AF_XDP's core cycles per request / the cheaper kernel server's."""
+    res = []
+    for rate in sorted({r["rate"] for r in rows}):
+        by = {r["server"]: r for r in rows if r["rate"] == rate}
+        k = [by[s]["core_cpr"] for s in ("kernel-epoll", "kernel-uring") if s in by and by[s].get("core_cpr")]
+        x = by.get("c10m-xdp", {}).get("core_cpr")
+        if x and k:
+            res.append({"rate": rate, "c10m_xdp": x, "kernel_best": min(k), "ratio": x / min(k)})
+    return res
+
+
+def cost_table(rows):
+    lines = ["| offered req/s | server (CPU 0) | answered | server core cycles/request | CPU 0 busy % "
+             "| CPU 0 sys+irq+softirq cycles/request | CPU 1 sys+irq+softirq cycles/request "
+             "| server process cycles/request |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        lines.append(f"| {r['rate']} | {LABEL.get(r['server'], r['server'])} | {r['answered']} | "
+                     f"**{f(r.get('core_cpr'), 0)}** | {f(r['cpu0_pct'], 0)} | {f(r['cpu0_kernel_cpr'], 0)} | "
+                     f"{f(r['cpu1_kernel_cpr'], 0)} | {f(r['srv_proc_cpr'], 0)} |")
+    return "\n".join(lines)
+
+
 def latency_table(lat):
     lines = ["| server (CPU 0) | sent | answered | lost | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | client sends >100 µs late |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rates = [o["cost"]["rate"] for o in lat if o.get("cost")]
     for o in lat:
+        if o.get("cost") and rates and o["cost"]["rate"] != rates[0]:
+            continue  # the cost runs at other rates: their latency is not this table's
         if "p50_us" not in o:
             lines.append(f"| {LABEL.get(o['server'], o['server'])} | n/a | | | | | | | | |")
             continue
@@ -437,6 +529,10 @@ def goals_table(summary):
         if s.get("anchor"):
             row(f"veth {s['server']}: c10m / {s['anchor']}", s["ratio"], 1.0)
     row("veth: c10m AF_XDP / the better kernel server (same round)", summary["vs_kernel_ratio"], 2.5)
+    for c in summary.get("cost_vs_kernel", []):
+        v = c["ratio"]
+        rows.append(f"| veth, {c['rate']} req/s offered: c10m AF_XDP's cycles per request / the cheaper kernel "
+                    f"server's | {f(v, 2)} | ≤ 0.33 | {'met' if v <= 1 / 3 else '**not met**'} |")
     return "\n".join(["| goal | measured | target | |", "| --- | ---: | ---: | --- |"] + rows)
 
 
@@ -527,6 +623,26 @@ def generated_block(meta, summary, runs, lat, commands):
         out.append("")
         out.append(latency_table(lat))
         out.append("")
+    if summary.get("cost"):
+        out.append(f"#### veth: the server's cost per request at the same offered load (the paced client, "
+                   f"{m.get('LAT_SECS', '?')} s + 1 s of warm-up per run; RPS of the server veth to CPU 0: "
+                   f"{'yes' if m.get('RPS') == '1' else 'no'})")
+        out.append("")
+        out.append(cost_table(summary["cost"]))
+        out.append("")
+        out.append("Server core cycles/request: a DPDK server's own busy cycles (it polls, so its CPU is always "
+                   "busy: only polls that received something count, the syscalls that kick AF_XDP or AF_PACKET "
+                   "tx included) ÷ requests answered; a kernel server's CPU 0 busy time (/proc/stat: elapsed − "
+                   "idle − iowait, exact under NO_HZ) × TSC rate ÷ requests answered: the server, its syscalls "
+                   "and whatever softirq ran on CPU 0. On a veth a frame's receive work (XDP and the AF_XDP copy, "
+                   "or IP and UDP) runs on the CPU that sent it: the client's CPU 1 for the requests, CPU 0 for "
+                   "the replies; the sys+irq+softirq columns (tick-sampled) show where the kernel's share landed. "
+                   "The client busy-polls CPU 1, so its busy time says nothing.")
+        out.append("")
+        for c in summary.get("cost_vs_kernel", []):
+            out.append(f"At {c['rate']} req/s: c10m AF_XDP {c['c10m_xdp']:.0f} cycles per request, the cheaper "
+                       f"kernel server {c['kernel_best']:.0f}: **{c['ratio']:.2f}**.")
+        out.append("")
     out.append("#### Goals")
     out.append("")
     out.append(goals_table(summary))
@@ -602,6 +718,9 @@ def main(argv):
             return 2
     meta, runs, lat = load(d)
     summary = summarize(meta, runs)
+    hz = summary["tsc_hz"] or float(meta.get("TSC_HZ") or 0) or None
+    summary["cost"] = cost_rows(lat, hz)
+    summary["cost_vs_kernel"] = cost_summary(summary["cost"])
     commands = []
     cp = os.path.join(d, "commands.txt")
     if os.path.exists(cp):
@@ -616,6 +735,9 @@ def main(argv):
     if lat:
         print(latency_table(lat))
         print()
+    if summary["cost"]:
+        print(cost_table(summary["cost"]))
+        print()
     print(goals_table(summary))
     if show_runs:
         print()
@@ -627,7 +749,7 @@ def main(argv):
         print(f"\nwrote {doc}")
     empty = [s["kind"] for s in summary["memif"] if not s["ratios"]]
     empty += [s["server"] for s in summary["veth"] if s.get("anchor") and not s["ratios"]]
-    return 1 if empty or not (summary["memif"] or summary["veth"]) else 0
+    return 1 if empty or not (summary["memif"] or summary["veth"] or summary["cost"]) else 0
 
 
 if __name__ == "__main__":

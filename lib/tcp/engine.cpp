@@ -490,7 +490,7 @@ void Engine::release(uint32_t idx) noexcept {
     // Remembered for a while, as TIME_WAIT would remember it: a duplicate of the
     // handshake's ACK, delayed past the close, must not open the connection again.
     const uint32_t h = table_.hash(c.key);
-    closed_[h & (kClosedSlots - 1)] = {h, tick_ + 1, c.rcv_nxt};
+    closed_[h & (kClosedSlots - 1)] = {h, tick_ + 1, c.rcv_nxt - c.snd_end};
     wheel_->cancel([this](uint32_t i) -> TimerLink & { return link(i); }, idx);
     for (rte_mbuf *m = c.head; m;) {
         rte_mbuf *next = meta(m).next;
@@ -680,13 +680,16 @@ void Engine::no_conn(rte_mbuf *m, const Seg &s, const FlowKey &k, uint32_t h,
         return reset(Drop::tcp_cookie_failed);
     }
     if (cr.status == CookieCheck::expired) return reset(Drop::tcp_cookie_expired);
-    // The same 4-tuple closed lately and this ACK's sequence number is not past where
-    // that connection ended: an old duplicate of its handshake, not a new connection
-    // (TIME_WAIT's rule, RFC 9293 3.6.1; a new one starts above the old: RFC 6528).
-    // Dropped without an answer: the client is in TIME_WAIT for that connection.
+    // The same 4-tuple closed lately, and this segment has that connection's two ISNs:
+    // an old duplicate of its handshake, not a new connection (TIME_WAIT's job, RFC
+    // 9293 3.6.1). Dropped without an answer: the client is in TIME_WAIT for that
+    // connection. Not "any sequence number below where it ended": a new connection
+    // on reused ports may start anywhere (a client's TIME_WAIT ends early on a RST),
+    // and one taken for an old duplicate would be dropped at every retransmission.
     const Closed &cl = closed_[h & (kClosedSlots - 1)];
+    const uint32_t gap = s.seq - s.ack;  // (ISN + 1) - (cookie + 1)
     if (cl.hash == h && cl.tick != 0 && tick_ + 1 - cl.tick < kTimeWaitMs &&
-        seq_leq(s.seq, cl.rcv_nxt))
+        (cl.gap == gap || cl.gap == gap + 1))
         return dropped(Drop::tcp_old_duplicate);
     const uint32_t idx = table_.insert(k, h);
     if (idx == FlowTable<Conn>::kNone) {

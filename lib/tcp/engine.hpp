@@ -215,9 +215,12 @@ class Engine {
   public:
     // One remembered end of a connection (see kClosedSlots).
     struct Closed {
-        uint32_t hash;     // the 4-tuple's flow-table hash
-        uint32_t tick;     // when it ended (ms since start, + 1; 0: empty)
-        uint32_t rcv_nxt;  // where the peer's sequence numbers were then
+        uint32_t hash;  // the 4-tuple's flow-table hash
+        uint32_t tick;  // when it ended (ms since start, + 1; 0: empty)
+        // rcv_nxt - snd_end when it ended: the peer's ISN less ours (as every byte
+        // received is echoed), plus 1 if the peer's FIN had come. A handshake ACK
+        // (SEQ - ACK) of that connection and of no other gives this.
+        uint32_t gap;
     };
 
   private:

@@ -545,11 +545,36 @@ TEST_F(TcpAudit, AnOldDuplicateOfTheHandshakeAckDoesNotReopenAClosedConnection) 
     EXPECT_EQ(conn(), nullptr);
     EXPECT_EQ(drops(Drop::tcp_old_duplicate), 1u);
     EXPECT_EQ(events(Event::tcp_conn_opened), 1u);
-    // A new connection on the same ports starts above where the old one ended: it
-    // opens (RFC 6528 ISNs grow with time).
+    // A new connection on the same ports opens: here above where the old one ended
+    // (RFC 6528 ISNs grow with time); for any ISN, see the next test.
     isn = peer_nxt + 100000;
     handshake();
     EXPECT_NE(conn(), nullptr);
+    EXPECT_EQ(events(Event::tcp_conn_opened), 2u);
+}
+
+// Seen once in e2e-tcp-tap-pipeline: a client's new connection on the ports of one
+// closed a moment before (its TIME_WAIT cut short by a RST) was taken for an old
+// duplicate at every retransmission, and timed out after 100 s. A random ISN may be
+// anywhere, below where the old connection ended too.
+TEST_F(TcpAudit, ANewConnectionOnTheSamePortsOpensWhateverItsIsn) {
+    handshake();
+    send(payload(1000));
+    ack(our_nxt + 1000);
+    our_nxt += 1000;
+    send({}, 502, FIN);
+    peer_nxt += 1;
+    ack(our_nxt + 1);
+    ASSERT_EQ(conn(), nullptr) << "closed";
+    for (const uint32_t next : {isn + 5, isn - 100000, peer_nxt - 2}) {
+        isn = next;  // below where the old one ended (rcv_nxt = old ISN + 1002)
+        handshake();
+        ASSERT_NE(conn(), nullptr) << "ISN " << next;
+        EXPECT_EQ(drops(Drop::tcp_old_duplicate), 0u);
+        feed(tcp_frame(peer_nxt, our_nxt, RST | ACK, 502, {}));
+        ASSERT_EQ(conn(), nullptr);
+    }
+    EXPECT_EQ(events(Event::tcp_conn_opened), 4u);
 }
 
 TEST_F(TcpAudit, IdleTimeoutsLongerThanTheWheelFireOnTime) {
