@@ -470,8 +470,6 @@ def cost_rows(lat, hz):
         elif o["server"].startswith("kernel") and "cpu0_busy_s" in c:
             r["core_cpr"] = c["cpu0_busy_s"] * hz / n
         r["cpu0_pct"] = 100.0 * c.get("cpu0_busy_s", 0) / c["wall_s"]
-        r["cpu0_kernel_cpr"] = c.get("cpu0_kernel_s", 0) * hz / n
-        r["cpu1_kernel_cpr"] = c.get("cpu1_kernel_s", 0) * hz / n
         r["srv_proc_cpr"] = c["srv_cpu_s"] * hz / n if o["server"].startswith("kernel") else None
         out.append(r)
     return out
@@ -491,13 +489,11 @@ def cost_summary(rows):
 
 def cost_table(rows):
     lines = ["| offered req/s | server (CPU 0) | answered | server core cycles/request | CPU 0 busy % "
-             "| CPU 0 sys+irq+softirq cycles/request | CPU 1 sys+irq+softirq cycles/request "
-             "| server process cycles/request |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| server process cycles/request (utime+stime) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: |"]
     for r in rows:
         lines.append(f"| {r['rate']} | {LABEL.get(r['server'], r['server'])} | {r['answered']} | "
-                     f"**{f(r.get('core_cpr'), 0)}** | {f(r['cpu0_pct'], 0)} | {f(r['cpu0_kernel_cpr'], 0)} | "
-                     f"{f(r['cpu1_kernel_cpr'], 0)} | {f(r['srv_proc_cpr'], 0)} |")
+                     f"**{f(r.get('core_cpr'), 0)}** | {f(r['cpu0_pct'], 0)} | {f(r['srv_proc_cpr'], 0)} |")
     return "\n".join(lines)
 
 
@@ -635,9 +631,11 @@ def generated_block(meta, summary, runs, lat, commands):
                    "tx included) ÷ requests answered; a kernel server's CPU 0 busy time (/proc/stat: elapsed − "
                    "idle − iowait, exact under NO_HZ) × TSC rate ÷ requests answered: the server, its syscalls "
                    "and whatever softirq ran on CPU 0. On a veth a frame's receive work (XDP and the AF_XDP copy, "
-                   "or IP and UDP) runs on the CPU that sent it: the client's CPU 1 for the requests, CPU 0 for "
-                   "the replies; the sys+irq+softirq columns (tick-sampled) show where the kernel's share landed. "
-                   "The client busy-polls CPU 1, so its busy time says nothing.")
+                   "or IP and UDP) runs on the CPU that sent it: the client's CPU 1 for the requests (for every "
+                   "server; with RPS the kernel's IP and UDP move to CPU 0, XDP does not), CPU 0 for the replies "
+                   "(inside every server's send). /proc/stat's system, irq and softirq fields are sampled by the "
+                   "tick, which NO_HZ stops on an idle CPU: at these loads they overstate by several times and "
+                   "are left out; the client busy-polls CPU 1, so its busy time says nothing either.")
         out.append("")
         for c in summary.get("cost_vs_kernel", []):
             out.append(f"At {c['rate']} req/s: c10m AF_XDP {c['c10m_xdp']:.0f} cycles per request, the cheaper "
