@@ -196,6 +196,15 @@ TEST(Options, ErrorsNameTheFlagAndWhatWasExpected) {
         EXPECT_EQ(error_of(c.args), c.message) << c.args[0];
 }
 
+TEST(Options, AnArgumentHoldingBoostsPlaceholdersGetsOneLine) {
+    // Boost's own message for it never came back (found by fuzz_config).
+    EXPECT_EQ(error_of({"--%original_token%x="}),
+              "--%original_token%x: expected a value after '='");
+    EXPECT_EQ(error_of({"--burst="}), "--burst: expected a value after '='");
+    EXPECT_EQ(error_of({"--%option%\n%value%"}),
+              "unknown option '--%option%?%value%'; see c10m --help");
+}
+
 TEST(Options, AbbreviationsAreNotGuessed) {
     // Boost would accept "--bur" for --burst; a typo must not silently mean something.
     EXPECT_EQ(error_of({"--bur=4"}), "unknown option '--bur'; see c10m --help");
