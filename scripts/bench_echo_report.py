@@ -243,9 +243,8 @@ def cpu_fields(stat):
 
 def cost_of(d, srv, cols):
     """The cost side of one paced run: wall seconds, each CPU's busy seconds
-    (elapsed - idle - iowait: idle is exact under NO_HZ) and its system+irq+softirq
-    seconds (tick-sampled), the server processes' CPU seconds, and the server's own
-    busy cycles (DPDK servers)."""
+    (elapsed - idle - iowait: idle is exact under NO_HZ), the server processes' CPU
+    seconds, and the server's own busy cycles (DPDK servers)."""
     rate, srv_out, st0, st1, w0, w1, p0, p1 = cols
     hz = os.sysconf("SC_CLK_TCK")
     c = {"rate": int(rate), "wall_s": (int(w1) - int(w0)) / 1e9, "srv_cpu_s": (int(p1) - int(p0)) / hz}
@@ -254,7 +253,6 @@ def cost_of(d, srv, cols):
         if cpu in a and cpu in b:
             dl = [y - x for x, y in zip(a[cpu], b[cpu])]
             c[cpu + "_busy_s"] = max(0.0, c["wall_s"] - (dl[3] + dl[4]) / hz)
-            c[cpu + "_kernel_s"] = (dl[2] + dl[5] + dl[6]) / hz
     path = os.path.join(d, srv_out)
     if srv.startswith("c10m"):
         rows, final = br.read_c10m_json(path)

@@ -34,6 +34,14 @@ start() {  # start TAG DRAIN_SECONDS
     sleep 0.5
 }
 inns() { ip netns exec "$CLI" "$@"; }
+reset_five() {  # reset_five OUT: its final stats say 5 reset at the drain, none open, pools back
+    "$PY" -c "
+import json, sys
+s = json.loads(sys.argv[1])
+r = sum(l['events']['tcp_conn_reset_at_drain'] for l in s['lcores'])
+sys.exit(0 if r == 5 and s['tcp']['active'] == 0 and all(m['in_use'] == 0 for m in s['mempools']) else 1)" \
+        "$(grep '"final":true' "$1" | tail -1)"
+}
 
 # 1. Streams that finish within the drain window.
 start stream 20
@@ -87,12 +95,7 @@ RC=$?
 check "silent connections reset when the 3 s drain ran out: $(cat "$C10M_TMP/c2.json")" test $RC = 0
 wait "$PID"
 check "c10m exited 0 after the timeout" test $? = 0
-FINAL=$(grep '"final":true' "$C10M_TMP/idle.out" | tail -1)
-check "final stats: 5 reset at the drain's end, pools back" "$PY" -c "
-import json, sys
-s = json.loads(sys.argv[1])
-r = sum(l['events']['tcp_conn_reset_at_drain'] for l in s['lcores'])
-sys.exit(0 if r == 5 and s['tcp']['active'] == 0 and all(m['in_use'] == 0 for m in s['mempools']) else 1)" "$FINAL"
+check "final stats: 5 reset at the drain's end, pools back" reset_five "$C10M_TMP/idle.out"
 
 # 3. A second SIGTERM, a second or more after the first, stops at once.
 start again 20
@@ -110,10 +113,5 @@ MS=$((($(date +%s%N) - T0) / 1000000))
 wait "$CL"
 check "a second SIGTERM 1.5 s later ended the 20 s drain at once: exit $RC after ${MS} ms" \
     bash -c "test $RC = 0 && test $MS -lt 3000"
-FINAL=$(grep '"final":true' "$C10M_TMP/again.out" | tail -1)
-check "final stats: the 5 reset, pools back" "$PY" -c "
-import json, sys
-s = json.loads(sys.argv[1])
-r = sum(l['events']['tcp_conn_reset_at_drain'] for l in s['lcores'])
-sys.exit(0 if r == 5 and s['tcp']['active'] == 0 and all(m['in_use'] == 0 for m in s['mempools']) else 1)" "$FINAL"
+check "final stats: the 5 reset, pools back" reset_five "$C10M_TMP/again.out"
 finish

@@ -42,21 +42,26 @@ def main():
     poller = select.poll()
     for s in socks:
         poller.register(s, select.POLLIN)
+
+    def received(ms):
+        """(flow, datagram) for everything readable within ms milliseconds."""
+        for fd, _ in poller.poll(ms):
+            f = by_fd[fd]
+            while True:
+                try:
+                    yield f, socks[f].recv(2048)
+                except BlockingIOError:
+                    break
+
     warm = 0xFFFFFFFF
     warmed = [False] * flows
     for f, s in enumerate(socks):
         s.send(struct.pack("!II", f, warm) + b"w" * 56)
     warm_deadline = time.time() + min(timeout, 10)
     while time.time() < warm_deadline and not all(warmed):
-        for fd, _ in poller.poll(50):
-            f = by_fd[fd]
-            while True:
-                try:
-                    data = socks[f].recv(2048)
-                except BlockingIOError:
-                    break
-                if len(data) >= 8 and struct.unpack("!II", data[:8]) == (f, warm):
-                    warmed[f] = True
+        for f, data in received(50):
+            if len(data) >= 8 and struct.unpack("!II", data[:8]) == (f, warm):
+                warmed[f] = True
     deadline = time.time() + timeout
     while time.time() < deadline and sum(got) < flows * n:
         for f, s in enumerate(socks):
@@ -64,23 +69,17 @@ def main():
             while sent[f] < n and sent[f] - got[f] < window:
                 s.send(struct.pack("!II", f, sent[f]) + b"o" * 56)
                 sent[f] += 1
-        for fd, _ in poller.poll(50):
-            f = by_fd[fd]
-            while True:
-                try:
-                    data = socks[f].recv(2048)
-                except BlockingIOError:
-                    break
-                if len(data) < 8 or struct.unpack("!I", data[:4])[0] != f:
-                    bad += 1
-                    continue
-                seq = struct.unpack("!I", data[4:8])[0]
-                if seq == warm:  # a warm-up echo that came late
-                    continue
-                if seq <= last[f]:
-                    out_of_order += 1
-                last[f] = max(last[f], seq)
-                got[f] += 1
+        for f, data in received(50):
+            if len(data) < 8 or struct.unpack("!I", data[:4])[0] != f:
+                bad += 1
+                continue
+            seq = struct.unpack("!I", data[4:8])[0]
+            if seq == warm:  # a warm-up echo that came late
+                continue
+            if seq <= last[f]:
+                out_of_order += 1
+            last[f] = max(last[f], seq)
+            got[f] += 1
     whole = sum(1 for f in range(flows) if got[f] == n)
     print(json.dumps({"flows": flows, "per_flow": n, "flows_whole": whole,
                       "echoed": sum(got), "out_of_order": out_of_order, "bad": bad}))

@@ -11,6 +11,16 @@ namespace {
 
 class TcpAudit : public Tcp {
   protected:
+    // A connection that echoes n bytes and closes: the peer's FIN, ours, its ACK.
+    void echo_and_close(uint32_t n) {
+        handshake();
+        send(payload(n));
+        ack(our_nxt + n);
+        our_nxt += n;
+        send({}, 502, FIN);  // our FIN follows
+        peer_nxt += 1;
+        ack(our_nxt + 1);
+    }
     // The engine with the defaults the app uses (the base fixture lifts the limits).
     void app_defaults() {
         settings.rst_rate = tcp::Settings{}.rst_rate;
@@ -532,13 +542,7 @@ TEST_F(TcpAudit, ARetransmissionTimeoutWaitsForThePortToLetGo) {
 // (its cookie still valid) opened the connection again, and nothing but the idle
 // timeout ended that one.
 TEST_F(TcpAudit, AnOldDuplicateOfTheHandshakeAckDoesNotReopenAClosedConnection) {
-    handshake();
-    send(payload(10));
-    ack(our_nxt + 10);
-    our_nxt += 10;
-    send({}, 502, FIN);  // our FIN follows
-    peer_nxt += 1;
-    ack(our_nxt + 1);
+    echo_and_close(10);
     ASSERT_EQ(conn(), nullptr) << "closed";
     // The handshake's ACK, delayed in the network past all of that:
     EXPECT_TRUE(feed(tcp_frame(isn + 1, cookie + 1, ACK, 502, {})).empty());
@@ -558,13 +562,7 @@ TEST_F(TcpAudit, AnOldDuplicateOfTheHandshakeAckDoesNotReopenAClosedConnection) 
 // duplicate at every retransmission, and timed out after 100 s. A random ISN may be
 // anywhere, below where the old connection ended too.
 TEST_F(TcpAudit, ANewConnectionOnTheSamePortsOpensWhateverItsIsn) {
-    handshake();
-    send(payload(1000));
-    ack(our_nxt + 1000);
-    our_nxt += 1000;
-    send({}, 502, FIN);
-    peer_nxt += 1;
-    ack(our_nxt + 1);
+    echo_and_close(1000);
     ASSERT_EQ(conn(), nullptr) << "closed";
     for (const uint32_t next : {isn + 5, isn - 100000, peer_nxt - 2}) {
         isn = next;  // below where the old one ended (rcv_nxt = old ISN + 1002)
