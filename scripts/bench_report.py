@@ -198,6 +198,40 @@ def parse_testpmd(path, port, warmup):
     return res
 
 
+def parse_dpdk_l3fwd(path):
+    """DPDK's l3fwd prints no rates; scripts/dpdk-l3fwd.patch makes it print each
+    port's counters at exit ('port N stats: ipackets=.. opackets=..')."""
+    res = {"ports": {}}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = re.search(r"port (\d+) stats: ipackets=(\d+) opackets=(\d+) imissed=(\d+) oerrors=(\d+)", line)
+            if m:
+                res["ports"][int(m.group(1))] = {k: int(m.group(i + 2)) for i, k in
+                                                 enumerate(("ipackets", "opackets", "imissed", "oerrors"))}
+    if 1 not in res["ports"]:
+        res["error"] = "no port counters at exit (crashed or killed?)"
+    return res
+
+
+def rate_from_generator(r):
+    """--against-dpdk-l3fwd: l3fwd has no rate of its own, so both forwarders are
+    measured alike, by what the generator got into memif over its steady window.
+    l3fwd must have forwarded what it took (its null port's opackets)."""
+    f, g = r["f"], r["g"]
+    if "mpps" not in g:
+        f.setdefault("error", "no generator rate: " + g.get("error", "?"))
+        return
+    if "mpps" in f:
+        f["own_mpps"] = f["mpps"]
+    f["mpps"], f["secs"] = g["mpps"], g["secs"]
+    accepted = g.get("fwd", {}).get(0, {}).get("TX-packets")
+    if r["fwd"] == "dpdk-l3fwd" and "error" not in f:
+        out = f["ports"][1]["opackets"]
+        if not accepted or out < 0.99 * accepted:
+            f["error"] = f"forwarded {out} of the {accepted} packets it was given"
+            del f["mpps"]
+
+
 # ---------------------------------------------------------------- aggregation
 
 def med(xs):
@@ -234,7 +268,12 @@ def load_runs(d, warmup):
                  "other": int(other), "steal": int(steal), "attempt": int(attempt)}
             fo = os.path.join(d, fwd_out)
             try:
-                r["f"] = parse_c10m(fo, warmup) if fwdname.startswith("c10m") else parse_testpmd(fo, 1, warmup)
+                if fwdname.startswith("c10m"):
+                    r["f"] = parse_c10m(fo, warmup)
+                elif fwdname == "dpdk-l3fwd":
+                    r["f"] = parse_dpdk_l3fwd(fo)
+                else:
+                    r["f"] = parse_testpmd(fo, 1, warmup)
             except (OSError, KeyError, ValueError) as e:
                 r["f"] = {"error": f"cannot parse {fwd_out}: {e}"}
             try:
@@ -248,6 +287,8 @@ def load_runs(d, warmup):
                     # attempts per accepted packet, applied to the accepted rate
                     g["offered_mpps"] = g["mpps"] * fs["TX-total"] / fs["TX-packets"]
             r["g"] = g
+            if REF == "dpdk-l3fwd":
+                rate_from_generator(r)
             runs.append(r)
     return runs
 
@@ -360,7 +401,7 @@ def runs_table(runs):
 RUN_TSC_HZ = None
 BEST_CPP = {}  # (mode, fwd) -> lowest cycles/pkt of the run
 SLOW = 1.4  # a run at this many times the best cycles/pkt ran in a slow phase of the host
-REF = "testpmd"  # the forwarder c10m is compared with: testpmd, or c10m-ref (scripts/bench --against)
+REF = "testpmd"  # the forwarder c10m is compared with: testpmd, c10m-ref (--against) or dpdk-l3fwd
 
 
 def busy_pct(r):
