@@ -94,8 +94,16 @@ def main():
           "send_errors": 0}
     held = None  # (frame, out socket, direction, release time)
 
+    # GNU timeout passes a signal to its child and then to the child's process
+    # group: only the first may stop us, a copy must not cut the summary short.
     def on_signal(signum, frame):
-        raise Stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if not stopping:
+            stopping.append(signum)
+            raise Stop()
+
+    stopping = []
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)

@@ -37,8 +37,16 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
+    # GNU timeout passes a signal to its child and then to the child's process
+    # group: only the first may stop us, a copy must not cut the summary short.
     def on_signal(signum, frame):
-        raise Stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if not stopping:
+            stopping.append(signum)
+            raise Stop()
+
+    stopping = []
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -54,7 +62,6 @@ def main():
     sel.register(ls, R, None)
     st = {"accepted": 0, "closed": 0, "errors": 0, "bytes": 0, "max_open": 0}
     conns = {}  # socket -> [bytearray of unsent echo, saw EOF, registered events, bytes received]
-    print(f"kernel_tcp_echo: listening on {o.host}:{o.port}", file=sys.stderr, flush=True)
 
     def close(s, error=False):
         sel.unregister(s)
@@ -100,6 +107,8 @@ def main():
             c[2] = want
 
     deadline = time.monotonic() + o.duration
+    # said last, so that a signal from whoever waited for it lands inside the try
+    print(f"kernel_tcp_echo: listening on {o.host}:{o.port}", file=sys.stderr, flush=True)
     try:
         while time.monotonic() < deadline:
             for key, mask in sel.select(0.2):
