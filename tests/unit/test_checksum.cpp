@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rte_ip.h>
 
+#include <array>
 #include <random>
 
 #include "unit/frames.hpp"
@@ -62,6 +63,32 @@ TEST(Checksum, Ipv4HeaderOkMatchesGeneric) {
         ip[rng() % 20] ^= static_cast<uint8_t>(1u << (rng() % 8));
         EXPECT_EQ(wire::ipv4_header_ok(ip.data()), wire::checksum_ok(ip.data(), 20));
         EXPECT_FALSE(wire::ipv4_header_ok(ip.data()));
+    }
+}
+
+// ipv4_header_ok tests divisibility of a plain sum instead of folding: it must agree
+// with the generic check on any 20 bytes, on the all-zero header (sum 0, not valid),
+// and on headers whose words sum to many multiples of 0xffff (both encodings of a
+// zero sum: checksum 0x0000 and 0xffff).
+TEST(Checksum, Ipv4HeaderOkAgreesOnEdgeCases) {
+    std::array<uint8_t, 20> h{};
+    EXPECT_FALSE(wire::ipv4_header_ok(h.data()));
+    EXPECT_FALSE(wire::checksum_ok(h.data(), 20));
+    h.fill(0xff);  // ten words of 0xffff: valid in ones' complement
+    EXPECT_EQ(wire::ipv4_header_ok(h.data()), wire::checksum_ok(h.data(), 20));
+    EXPECT_TRUE(wire::ipv4_header_ok(h.data()));
+    std::mt19937 rng(1624);
+    for (int i = 0; i < 200000; ++i) {
+        for (auto &b : h)
+            b = static_cast<uint8_t>((i & 1) ? rng() : (rng() & 0x80 ? 0xff : 0));
+        if (i % 3 == 0) {  // make it valid, with either encoding of its checksum
+            h[10] = h[11] = 0;
+            uint16_t c = ref_checksum(h.data(), 20);
+            if (c == 0 && (i & 2)) c = 0xffff;
+            h[10] = static_cast<uint8_t>(c >> 8);
+            h[11] = static_cast<uint8_t>(c);
+        }
+        ASSERT_EQ(wire::ipv4_header_ok(h.data()), wire::checksum_ok(h.data(), 20)) << i;
     }
 }
 
