@@ -100,6 +100,7 @@ struct L3fwd : pipeline::ModeBase {
     static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
                               uint64_t now, stats::Tally &t) noexcept {
         uint16_t kept = 0, forwarded = 0;
+        const PortIf &in = l.view.ports[s.port];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
         for (uint16_t i = 0; i < n && i < kLookupAhead; ++i)
@@ -115,11 +116,32 @@ struct L3fwd : pipeline::ModeBase {
                 continue;
             }
             auto *f = rte_pktmbuf_mtod(m, uint8_t *);
-            const Decision d =
-                classify(f, rte_pktmbuf_data_len(m), s.port, l.view, net::rx_ip_csum(m));
-            if (d.fate == Fate::forward) [[likely]] {
+            const uint32_t len = rte_pktmbuf_data_len(m);
+            const net::Csum ipcsum = net::rx_ip_csum(m);
+            uint32_t dst, total;
+            if (const Nexthop *nh = fast_path(f, len, in, l.view, ipcsum, dst, total)) [[likely]] {
+                // Read before the frame is written: a store through uint8_t * may
+                // alias anything, and the compiler would load these again.
+                const uint16_t out = nh->port;
+                Neighbours::Entry *e = l.neigh.find_cached(out, nh->gateway ? nh->gateway : dst);
+                if (e && now < e->deadline && e->fresh()) [[likely]] {
+                    const uint8_t *src_mac = l.view.ports[out].host.mac;
+                    decrement_ttl(f + 14);
+                    std::memcpy(f, e->mac, 6);
+                    std::memcpy(f + 6, src_mac, 6);
+                    m->data_len = static_cast<uint16_t>(14 + total);
+                    m->pkt_len = 14 + total;
+                    net::clear_rx_flags(m);
+                    ++forwarded;
+                    emit(l, m, out, tx, pkts, kept);
+                    continue;
+                }
+            }
+            // Everything else, and a next hop not yet usable: the full decision.
+            const Decision d = classify(f, len, s.port, l.view, ipcsum);
+            if (d.fate == Fate::forward) {
                 Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
-                if (e && now < e->deadline && e->fresh() && !d.options) [[likely]] {
+                if (e && now < e->deadline && e->fresh() && !d.options) {
                     rewrite(l, m, f, d);
                     std::memcpy(f, e->mac, 6);
                     ++forwarded;

@@ -361,3 +361,56 @@ TEST(L3fwdMode, ArpForUsIsAnsweredAndTheAskerKept) {
     EXPECT_EQ(get16(sent[1], 12), 0x0806);
     EXPECT_TRUE(std::equal(sent[1].begin(), sent[1].begin() + 6, kHostA)) << "a unicast probe";
 }
+
+// The handler's fast path (route::fast_path) must take exactly the frames that
+// classify() forwards without IPv4 options, and to the same next hop: over frames
+// from a few shapes with random bytes of their Ethernet and IPv4 headers changed,
+// with and without the rx flags' verdict on the checksum.
+TEST(L3fwdMode, TheFastPathTakesExactlyThePlainForwards) {
+    Router r;
+    std::mt19937 rng(7);
+    const Bytes shapes[] = {
+        ip_frame(kMac0, kHostA, kA, kBehindB, 4),     // via a gateway
+        ip_frame(kMac0, kHostA, kA, kC, 100),         // on the link
+        ip_frame(kMac1, kHostB, kB, kA, 1400),        // the other way, MTU 1500
+        ip_frame(kMac0, kHostA, kA, kBehindB, 1390),  // past port 1's MTU 1400
+    };
+    uint32_t taken = 0;
+    for (int i = 0; i < 40000; ++i) {
+        const uint16_t port = (i % 4 == 2) ? 1 : 0;
+        Bytes f = shapes[i % 4];
+        const int flips = i < 4 ? 0 : 1 + static_cast<int>(rng() % 3);
+        for (int k = 0; k < flips; ++k) {
+            const size_t at = rng() % 34;  // the Ethernet and IPv4 headers
+            f[at] = static_cast<uint8_t>((rng() & 1) ? rng() : f[at] ^ (1u << (rng() % 8)));
+        }
+        // Most flips would fail the checksum alone: re-sign two of three frames, so that
+        // their flips reach the address, TTL, length and route checks.
+        if (i % 3 != 0 && f.size() >= 34) {
+            put16(f, 24, 0);
+            const size_t ihl = (f[14] & 0xfu) * 4u;
+            put16(f, 24,
+                  ref_checksum(f.data() + 14, std::min(std::max(ihl, size_t{20}), f.size() - 14)));
+        }
+        if (i % 7 == 0) f.resize(rng() % f.size());
+        const net::Csum cs = (i % 5 == 0)   ? net::Csum::good
+                             : (i % 5 == 1) ? net::Csum::bad
+                                            : net::Csum::unknown;
+        const auto len = static_cast<uint32_t>(f.size());
+        alignas(16) uint8_t buf[1600] = {};
+        std::copy(f.begin(), f.end(), buf);
+        uint32_t dst = 0, total = 0;
+        const route::Nexthop *nh =
+            route::fast_path(buf, len, r.l->view.ports[port], r.l->view, cs, dst, total);
+        const route::Decision d = route::classify(buf, len, port, r.l->view, cs);
+        const bool plain = d.fate == route::Fate::forward && !d.options;
+        ASSERT_EQ(nh != nullptr, plain) << "frame " << i;
+        if (!nh) continue;
+        ++taken;
+        EXPECT_EQ(nh->port, d.port) << "frame " << i;
+        EXPECT_EQ(nh->gateway ? nh->gateway : dst, d.hop) << "frame " << i;
+        EXPECT_EQ(total, d.total) << "frame " << i;
+    }
+    EXPECT_GT(taken, 4000u) << "the shapes forward often enough to test both ways";
+    EXPECT_LT(taken, 20000u);
+}

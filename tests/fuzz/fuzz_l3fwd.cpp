@@ -4,6 +4,8 @@
 // port gives rx checksum flags, as an honest NIC would for the IPv4 header), or time
 // passing and the timers running. Checked after every step: what
 // leaves is a whole IPv4 or ARP frame from our MACs with a valid IPv4 header checksum;
+// the fast path takes exactly the frames classify() forwards without IPv4 options,
+// to the same next hop;
 // and at the end, once what left is freed and the
 // lcore lets go, the mempool is back to where it started (no mbuf leaked or freed
 // twice: the pool's count would be off, or ASan would see it).
@@ -161,6 +163,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 wire::checksum_ok(f + 14, (f[14] & 0xfu) * 4u);
                 m->ol_flags |= (ip ? RTE_MBUF_F_RX_IP_CKSUM_GOOD : RTE_MBUF_F_RX_IP_CKSUM_BAD) |
                                RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+            }
+            {
+                // The fast path takes exactly what classify() forwards without options,
+                // to the same next hop.
+                const auto *f = rte_pktmbuf_mtod(m, const uint8_t *);
+                const net::Csum cs = net::rx_ip_csum(m);
+                uint32_t dst = 0, total = 0;
+                const route::Nexthop *nh = route::fast_path(
+                    f, static_cast<uint32_t>(len), l->view.ports[port], l->view, cs, dst, total);
+                const route::Decision d =
+                    route::classify(f, static_cast<uint32_t>(len), port, l->view, cs);
+                if (nh)
+                    FUZZ_CHECK(d.fate == route::Fate::forward && d.port == nh->port &&
+                               d.hop == (nh->gateway ? nh->gateway : dst) && d.total == total &&
+                               !d.options);
+                else  // and it takes every plain forward (no options): nothing slows down
+                    FUZZ_CHECK(d.fate != route::Fate::forward || d.options);
             }
             Sink &tx = out[port];
             tx.pkts[tx.count] = m;
