@@ -163,7 +163,7 @@ void L3fwd::forward_slow(Lcore &l, Neighbours::Entry *e, rte_mbuf *m, uint8_t *f
         l.neigh.queue(*e);
     }
     if (e->usable()) {
-        rewrite(l, m, f, d);
+        rewrite(l, m, f, d.port, d.total);
         std::memcpy(f, e->mac, 6);
         t.add(stats::Event::l3_forwarded);
         emit(l, m, d.port, tx, kept_at, kept);

@@ -89,10 +89,10 @@ struct L3fwd : pipeline::ModeBase {
     // The forward path's rewrite, all but the destination MAC: TTL - 1 and its
     // checksum, source MAC := the egress port's, Ethernet padding trimmed.
     [[gnu::always_inline]] static inline void rewrite(Lcore &l, rte_mbuf *m, uint8_t *f,
-                                                      const Decision &d) noexcept {
+                                                      uint16_t port, uint32_t total) noexcept {
         decrement_ttl(f + 14);
-        std::memcpy(f + 6, l.view.ports[d.port].host.mac, 6);
-        m->data_len = static_cast<uint16_t>(14 + d.total);
+        std::memcpy(f + 6, l.view.ports[port].host.mac, 6);
+        m->data_len = static_cast<uint16_t>(14 + total);
         m->pkt_len = m->data_len;
         net::clear_rx_flags(m);
     }
@@ -125,13 +125,8 @@ struct L3fwd : pipeline::ModeBase {
                 const uint16_t out = nh->port;
                 Neighbours::Entry *e = l.neigh.find_cached(out, nh->gateway ? nh->gateway : dst);
                 if (e && now < e->deadline && e->fresh()) [[likely]] {
-                    const uint8_t *src_mac = l.view.ports[out].host.mac;
-                    decrement_ttl(f + 14);
+                    rewrite(l, m, f, out, total);
                     std::memcpy(f, e->mac, 6);
-                    std::memcpy(f + 6, src_mac, 6);
-                    m->data_len = static_cast<uint16_t>(14 + total);
-                    m->pkt_len = 14 + total;
-                    net::clear_rx_flags(m);
                     ++forwarded;
                     emit(l, m, out, tx, pkts, kept);
                     continue;
@@ -142,7 +137,7 @@ struct L3fwd : pipeline::ModeBase {
             if (d.fate == Fate::forward) {
                 Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
                 if (e && now < e->deadline && e->fresh() && !d.options) {
-                    rewrite(l, m, f, d);
+                    rewrite(l, m, f, d.port, d.total);
                     std::memcpy(f, e->mac, 6);
                     ++forwarded;
                     emit(l, m, d.port, tx, pkts, kept);
