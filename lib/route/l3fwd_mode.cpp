@@ -57,6 +57,7 @@ const Lpm *table_for(const pipeline::LcoreEnv &env) {
     if (!lpm) {
         lpm = std::make_unique<Lpm>(g_tables->spec, env.socket,
                                     "c10m_lpm_s" + std::to_string(env.socket));
+        lpm->set_mtus([&](uint16_t port) { return config::mtu_of(env.cfg, port); });
         C10M_LOG(INFO, "l3fwd: route table on socket %d: %zu prefixes, %zu next hops", env.socket,
                  lpm->nb_prefixes(), lpm->nb_nexthops());
     }
@@ -92,6 +93,7 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
         PortIf &pi = l.view.ports[p.id];
         pi.forwarding = true;
         pi.set_mac(p.mac.addr_bytes);
+        l.neigh.set_port_mac(p.id, p.mac.addr_bytes);
         pi.mtu = config::mtu_of(cfg, p.id);
         l.out[p.id] = env.port_out[p.id];
         if (!l.out[p.id])
@@ -163,8 +165,8 @@ void L3fwd::forward_slow(Lcore &l, Neighbours::Entry *e, rte_mbuf *m, uint8_t *f
         l.neigh.queue(*e);
     }
     if (e->usable()) {
-        rewrite(l, m, f, d.port, d.total);
-        std::memcpy(f, e->mac, 6);
+        rewrite(m, f, d.total);
+        std::memcpy(f, e->mac, 12);
         t.add(stats::Event::l3_forwarded);
         emit(l, m, d.port, tx, kept_at, kept);
         return;
@@ -310,11 +312,9 @@ void L3fwd::service(Lcore &l, Neighbours::Entry &e, uint64_t now, stats::Tally &
     if (e.usable() && e.nheld) {
         rte_mbuf *held[Neighbours::kHoldPerEntry];
         const uint8_t n = l.neigh.take_held(e, held);
-        const uint8_t *src_mac = l.view.ports[e.port].host.mac;
         for (uint8_t i = 0; i < n; ++i) {
             auto *f = rte_pktmbuf_mtod(held[i], uint8_t *);
-            std::memcpy(f, e.mac, 6);
-            std::memcpy(f + 6, src_mac, 6);
+            std::memcpy(f, e.mac, 12);
             net::clear_rx_flags(held[i]);
             l.out[e.port]->push(held[i]);
             t.add(stats::Event::l3_forwarded);

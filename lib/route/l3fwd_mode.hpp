@@ -86,92 +86,134 @@ struct L3fwd : pipeline::ModeBase {
             o->push(m);
     }
 
-    // The forward path's rewrite, all but the destination MAC: TTL - 1 and its
-    // checksum, source MAC := the egress port's, Ethernet padding trimmed.
-    [[gnu::always_inline]] static inline void rewrite(Lcore &l, rte_mbuf *m, uint8_t *f,
-                                                      uint16_t port, uint32_t total) noexcept {
+    // The forward path's rewrite, all but the MACs (the neighbour entry's 12 bytes):
+    // TTL - 1 and its checksum, Ethernet padding trimmed.
+    [[gnu::always_inline]] static inline void rewrite(rte_mbuf *m, uint8_t *f,
+                                                      uint32_t total) noexcept {
         decrement_ttl(f + 14);
-        std::memcpy(f + 6, l.view.ports[port].host.mac, 6);
         m->data_len = static_cast<uint16_t>(14 + total);
         m->pkt_len = m->data_len;
         net::clear_rx_flags(m);
     }
 
+    // What the handling of one burst carries from packet to packet: its counts, and
+    // the gateway next hop the last forward went to, with its neighbour entry (usable
+    // at this burst's `now`) and egress buffer, so that the next packet routed there
+    // skips the neighbour lookup. Whatever takes the slow path may change the
+    // neighbour table, so it forgets them.
+    struct Burst {
+        uint16_t kept = 0, forwarded = 0;
+        const Nexthop *hop = nullptr;
+        const Neighbours::Entry *e = nullptr;
+        net::TxSink *out = nullptr;
+    };
+
     static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
                               uint64_t now, stats::Tally &t) noexcept {
-        uint16_t kept = 0, forwarded = 0;
+        Burst b;
         const PortIf &in = l.view.ports[s.port];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
         for (uint16_t i = 0; i < n && i < kLookupAhead; ++i)
             prefetch_route(l, pkts[i]);
-        for (uint16_t i = 0; i < n; ++i) {
-            rte_mbuf *m = pkts[i];
-            if (i + kPrefetchAhead < n)
-                rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
-            if (i + kLookupAhead < n) prefetch_route(l, pkts[i + kLookupAhead]);
-            if (m->nb_segs != 1) [[unlikely]] {
-                rte_pktmbuf_free(m);
-                t.add(stats::Drop::multi_segment);
-                continue;
-            }
-            auto *f = rte_pktmbuf_mtod(m, uint8_t *);
-            const uint32_t len = rte_pktmbuf_data_len(m);
-            const net::Csum ipcsum = net::rx_ip_csum(m);
-            uint32_t dst, total;
-            if (const Nexthop *nh = fast_path(f, len, in, l.view, ipcsum, dst, total)) [[likely]] {
-                // Read before the frame is written: a store through uint8_t * may
-                // alias anything, and the compiler would load these again.
-                const uint16_t out = nh->port;
-                Neighbours::Entry *e = l.neigh.find_cached(out, nh->gateway ? nh->gateway : dst);
-                if (e && now < e->deadline && e->fresh()) [[likely]] {
-                    rewrite(l, m, f, out, total);
-                    std::memcpy(f, e->mac, 6);
-                    ++forwarded;
-                    emit(l, m, out, tx, pkts, kept);
-                    continue;
-                }
-            }
-            // Everything else, and a next hop not yet usable: the full decision.
-            const Decision d = classify(f, len, s.port, l.view, ipcsum);
-            if (d.fate == Fate::forward) {
-                Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
-                if (e && now < e->deadline && e->fresh() && !d.options) {
-                    rewrite(l, m, f, d.port, d.total);
-                    std::memcpy(f, e->mac, 6);
-                    ++forwarded;
-                    emit(l, m, d.port, tx, pkts, kept);
-                } else {
-                    forward_slow(l, e, m, f, d, s.port, tx, now, t, pkts, kept);
-                }
-                continue;
-            }
-            bool keep;
-            switch (d.fate) {
-                case Fate::local:
-                    keep = local(l, m, f, d, s.port, now, t);
-                    break;
-                case Fate::arp:
-                    keep = arp(l, m, f, s.port, now, t);
-                    break;
-                case Fate::error:
-                    keep = error(l, m, f, d, s.port, now, t);
-                    break;
-                default:
-                    t.add(d.drop);
-                    keep = false;
-                    break;
-            }
-            if (keep)
-                pkts[kept++] = m;
-            else
-                rte_pktmbuf_free(m);
+        // Up to the last kPrefetchAhead packets, the prefetches need no bounds test.
+        const uint16_t ahead = n > kPrefetchAhead ? static_cast<uint16_t>(n - kPrefetchAhead) : 0;
+        uint16_t i = 0;
+        for (; i < ahead; ++i) {
+            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+            prefetch_route(l, pkts[i + kLookupAhead]);
+            one(l, s, in, pkts[i], pkts, b, tx, now, t);
         }
-        tx.count = static_cast<uint16_t>(tx.count + kept);
-        if (forwarded) t.add(stats::Event::l3_forwarded, forwarded);
+        for (; i < n; ++i) {
+            if (i + kLookupAhead < n) prefetch_route(l, pkts[i + kLookupAhead]);
+            one(l, s, in, pkts[i], pkts, b, tx, now, t);
+        }
+        tx.count = static_cast<uint16_t>(tx.count + b.kept);
+        if (b.forwarded) t.add(stats::Event::l3_forwarded, b.forwarded);
         // ARP requests and packets released by an ARP reply, now that the rx port's
         // buffer is compacted.
         l.neigh.drain_queue([&](Neighbours::Entry &e) { service(l, e, now, t); });
+    }
+
+    // One packet's fate. Kept packets (host replies, ICMP errors, forwards out of the
+    // rx port) are compacted to the front of pkts.
+    [[gnu::always_inline]] static inline void one(Lcore &l, Stream &s, const PortIf &in,
+                                                  rte_mbuf *m, rte_mbuf **pkts, Burst &b,
+                                                  net::TxSink &tx, uint64_t now,
+                                                  stats::Tally &t) noexcept {
+        if (m->nb_segs != 1) [[unlikely]] {
+            rte_pktmbuf_free(m);
+            t.add(stats::Drop::multi_segment);
+            return;
+        }
+        auto *f = rte_pktmbuf_mtod(m, uint8_t *);
+        const uint32_t len = rte_pktmbuf_data_len(m);
+        const net::Csum ipcsum = net::rx_ip_csum(m);
+        uint32_t dst, total;
+        if (const Nexthop *nh = fast_path(f, len, in, l.view, ipcsum, dst, total)) [[likely]] {
+            if (nh == b.hop) [[likely]] {
+                rewrite(m, f, total);
+                std::memcpy(f, b.e->mac, 12);
+                ++b.forwarded;
+                if (b.out == &tx)
+                    pkts[b.kept++] = m;
+                else
+                    b.out->push(m);
+                return;
+            }
+            // Read before the frame is written: a store through uint8_t * may
+            // alias anything, and the compiler would load these again.
+            const uint16_t out = nh->port;
+            const uint32_t gateway = nh->gateway;
+            Neighbours::Entry *e = l.neigh.find_cached(out, gateway ? gateway : dst);
+            if (e && now < e->deadline && e->fresh()) [[likely]] {
+                rewrite(m, f, total);
+                std::memcpy(f, e->mac, 12);
+                ++b.forwarded;
+                emit(l, m, out, tx, pkts, b.kept);
+                if (gateway) {
+                    b.hop = nh;
+                    b.e = e;
+                    b.out = l.out[out];
+                }
+                return;
+            }
+        }
+        b.hop = nullptr;
+        // Everything else, and a next hop not yet usable: the full decision.
+        const Decision d = classify(f, len, s.port, l.view, ipcsum);
+        if (d.fate == Fate::forward) {
+            Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
+            if (e && now < e->deadline && e->fresh() && !d.options) {
+                rewrite(m, f, d.total);
+                std::memcpy(f, e->mac, 12);
+                ++b.forwarded;
+                emit(l, m, d.port, tx, pkts, b.kept);
+            } else {
+                forward_slow(l, e, m, f, d, s.port, tx, now, t, pkts, b.kept);
+            }
+            return;
+        }
+        bool keep;
+        switch (d.fate) {
+            case Fate::local:
+                keep = local(l, m, f, d, s.port, now, t);
+                break;
+            case Fate::arp:
+                keep = arp(l, m, f, s.port, now, t);
+                break;
+            case Fate::error:
+                keep = error(l, m, f, d, s.port, now, t);
+                break;
+            default:
+                t.add(d.drop);
+                keep = false;
+                break;
+        }
+        if (keep)
+            pkts[b.kept++] = m;
+        else
+            rte_pktmbuf_free(m);
     }
 
     // Neighbour timers: ARP retries and probes, failures, ageing; a scan of the table

@@ -18,6 +18,7 @@
 // (it owns mbufs, ports and the ICMP errors): work() says what an entry needs now.
 #include <rte_mbuf.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -32,27 +33,30 @@ class Neighbours {
     static constexpr uint32_t kMaxHeld = 1024;
     static constexpr uint8_t kProbes = 3;  // the kernel's mcast_solicit and ucast_solicit
 
-    enum class State : uint8_t { free, incomplete, reachable, stale, probe, permanent };
+    // Ordered so that usable() and fresh() are one compare each.
+    enum class State : uint8_t { free, incomplete, stale, probe, reachable, permanent };
 
     struct alignas(64) Entry {
         uint32_t ip = 0;
         uint16_t port = 0;
         State state = State::free;
         uint8_t probes = 0;  // ARP requests sent in this resolution or probe
+        // A forwarded frame's new Ethernet addresses, as they are written: the
+        // neighbour's MAC, then the egress port's (one 8- and one 4-byte copy).
         uint8_t mac[6] = {};
+        uint8_t port_mac[6] = {};
         uint8_t nheld = 0;
         bool queued = false;    // on the work list
         uint64_t deadline = 0;  // TSC of the next step (see work)
         rte_mbuf *held[kHoldPerEntry] = {};
 
-        bool usable() const noexcept { return state >= State::reachable; }
+        bool usable() const noexcept { return state >= State::stale; }
         // Used as it is, nothing to do (with a deadline still ahead: a permanent
         // entry's is never reached).
-        bool fresh() const noexcept {
-            return state == State::reachable || state == State::permanent;
-        }
+        bool fresh() const noexcept { return state >= State::reachable; }
     };
     static_assert(sizeof(Entry) == 64);
+    static_assert(offsetof(Entry, port_mac) == offsetof(Entry, mac) + 6);
 
     struct Timers {
         uint64_t retrans = 0;    // between ARP requests (kernel: 1 s)
@@ -61,6 +65,10 @@ class Neighbours {
     };
 
     void configure(const Timers &t) noexcept { t_ = t; }
+    // The MAC of a port, copied into the entries created for it.
+    void set_port_mac(uint16_t port, const uint8_t mac[6]) noexcept {
+        std::memcpy(port_macs_[port], mac, 6);
+    }
     const Timers &timers() const noexcept { return t_; }
 
     // The entry for (port, ip), or nullptr; the last one found is remembered, since
@@ -113,6 +121,7 @@ class Neighbours {
         victim->queued = false;
         victim->deadline = deadline;
         std::memset(victim->mac, 0, 6);
+        std::memcpy(victim->port_mac, port_macs_[port], 6);
         keys_[victim - entries_] = key(port, ip);
         ++live_;
         return victim;
@@ -219,6 +228,7 @@ class Neighbours {
     }
 
     Timers t_;
+    uint8_t port_macs_[RTE_MAX_ETHPORTS][6] = {};
     uint64_t last_key_ = 0;  // find_cached's last hit (0: none)
     Entry *last_ = nullptr;
     uint64_t keys_[kEntries] = {};  // per way: 0 when free, else key(port, ip)

@@ -9,6 +9,7 @@
 #include <smmintrin.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -249,9 +250,7 @@ static_assert(odd_top_agrees());
                      (total - 20u > len - 34u) | (ip[8] <= 1) | (ipcsum == net::Csum::bad);
     if (odd || (ipcsum != net::Csum::good && !wire::ipv4_header_ok(ip))) return nullptr;
     const Nexthop *nh = rv.lpm->lookup(dst);
-    if (!nh || nh->kind != Nexthop::Kind::forward || total > rv.ports[nh->port].mtu ||
-        rv.is_own(src))
-        return nullptr;
+    if (!nh || total > nh->fast_mtu || rv.is_own(src)) return nullptr;
     return nh;
 }
 
@@ -259,11 +258,18 @@ static_assert(odd_top_agrees());
 // that (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m'), where the word m = TTL:protocol
 // becomes m' = m - 0x100, so ~m + m' is 0xfeff whatever m is; one end-around carry
 // suffices, since ~HC + 0xfeff < 0x1ffff). The caller checked TTL > 1.
+// The sum is taken in the field's byte order as it lies in memory: ones' complement
+// sums commute with swapping bytes (RFC 1071, 2.B), so 0xfeff is added swapped and
+// the field needs no byte swap either way.
 [[gnu::always_inline]] inline void decrement_ttl(uint8_t *ip) noexcept {
+    constexpr uint32_t kDelta = std::endian::native == std::endian::little ? 0xfffeu : 0xfeffu;
     --ip[8];
-    uint32_t x = static_cast<uint16_t>(~wire::load16(ip + 10)) + 0xfeffu;
+    uint16_t raw;
+    std::memcpy(&raw, ip + 10, 2);
+    uint32_t x = static_cast<uint16_t>(~raw) + kDelta;
     x = (x & 0xffff) + (x >> 16);
-    wire::store16(ip + 10, static_cast<uint16_t>(~x));
+    raw = static_cast<uint16_t>(~x);
+    std::memcpy(ip + 10, &raw, 2);
 }
 
 // What the host path made of a packet to us.

@@ -120,12 +120,17 @@ struct Router {
     stats::Tally t;
     unsigned base;
 
-    Router() {
-        cfg = config::parse_app_args({"--forward-mode", "l3fwd", "--ip", "0:198.18.1.1/24", "--ip",
-                                      "1:198.19.1.1/24", "--route", "198.19.5.0/24,1,198.19.1.2",
-                                      "--neighbor", "1,198.19.1.2,02:00:00:00:0b:02", "--mtu",
-                                      "1:1400", "--icmp-rate", "0"})
-                  .cfg;
+    explicit Router(const std::vector<std::string> &more = {},
+                    const std::string &ip0 = "0:198.18.1.1/24") {
+        std::vector<std::string> args = {"--forward-mode", "l3fwd",
+                                         "--ip",           ip0,
+                                         "--ip",           "1:198.19.1.1/24",
+                                         "--route",        "198.19.5.0/24,1,198.19.1.2",
+                                         "--neighbor",     "1,198.19.1.2,02:00:00:00:0b:02",
+                                         "--mtu",          "1:1400",
+                                         "--icmp-rate",    "0"};
+        args.insert(args.end(), more.begin(), more.end());
+        cfg = config::parse_app_args(args).cfg;
         for (uint16_t p = 0; p < 2; ++p) {
             io::PortCaps c;
             c.id = p;
@@ -223,6 +228,69 @@ TEST(L3fwdMode, ResolvesByArpHoldingAFewAndReleasesInOrder) {
     r.rx(0, {ip_frame(kMac0, kHostA, kA, kC, 1)}, 20);
     EXPECT_EQ(r.out[1].take().size(), 1u);
     EXPECT_EQ(r.event(stats::Event::l3_forwarded), 5u);
+}
+
+// The handler remembers, within a burst, the gateway the last forward went to and its
+// neighbour entry; whatever takes the slow path (here an ARP reply that changes the
+// gateway's MAC) must make it look the entry up again.
+TEST(L3fwdMode, AnArpInTheMiddleOfABurstChangesTheMacOfTheForwardsAfterIt) {
+    constexpr uint8_t kHostD1[6] = {0x02, 0, 0, 0, 0xd, 0x01};
+    constexpr uint8_t kHostD2[6] = {0x02, 0, 0, 0, 0xd, 0x02};
+    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0: the way to 198.19.6.0/24
+    Router r({"--route", "198.19.6.0/24,0,198.18.1.7"});
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130601, 1)}, 5);
+    ASSERT_EQ(r.out[0].take().size(), 1u) << "the ARP request for D";
+    r.rx(0, {arp_frame(2, kHostD1, kD, 0xc6120101, kMac0)}, 6);
+    ASSERT_EQ(r.out[0].take().size(), 1u) << "the held packet, released";
+    r.rx(0,
+         {ip_frame(kMac0, kHostA, kA, 0xc6130602, 2), ip_frame(kMac0, kHostA, kA, 0xc6130603, 3),
+          arp_frame(2, kHostD2, kD, 0xc6120101, kMac0), ip_frame(kMac0, kHostA, kA, 0xc6130604, 4),
+          ip_frame(kMac0, kHostA, kA, 0xc6130605, 5)},
+         7);
+    auto sent = r.out[0].take();
+    ASSERT_EQ(sent.size(), 4u) << "four forwards back out of port 0; the ARP reply is not answered";
+    for (size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(get32(sent[i], 30), 0xc6130602u + i) << "in order";
+        EXPECT_TRUE(std::equal(sent[i].begin(), sent[i].begin() + 6, i < 2 ? kHostD1 : kHostD2))
+            << "forward " << i;
+        EXPECT_TRUE(std::equal(sent[i].begin() + 6, sent[i].begin() + 12, kMac0));
+    }
+    EXPECT_EQ(r.event(stats::Event::arp_learned), 2u);
+    EXPECT_EQ(r.event(stats::Event::l3_forwarded), 5u);
+}
+
+// The same memory, taken by another neighbour mid-burst: packets that resolve a new
+// neighbour evict the gateway's entry from its bucket, and the next packet via the
+// gateway must not go out with the newcomer's (empty) MAC.
+TEST(L3fwdMode, AGatewayEvictedInTheMiddleOfABurstIsNotUsedAfterIt) {
+    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
+    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0 (198.18.0.0/16 here)
+    Router r({"--route", "198.19.6.0/24,0,198.18.1.7"}, "0:198.18.0.1/16");
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130601, 1)}, 5);
+    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120001, kMac0)}, 6);
+    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
+    // Four hosts on port 0's subnet in D's bucket (Neighbours::bucket), which has four
+    // ways: the fourth takes D's, the only one not waiting for an answer.
+    const auto bucket = [](uint32_t ip) { return (ip * 2654435761u) >> 24; };
+    std::vector<Bytes> burst = {ip_frame(kMac0, kHostA, kA, 0xc6130602, 2)};
+    for (uint32_t ip = 0xc6120200; burst.size() < 5; ++ip)
+        if (bucket(ip) == bucket(kD)) burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 3));
+    burst.push_back(ip_frame(kMac0, kHostA, kA, 0xc6130603, 4));
+    r.rx(0, burst, 7);
+    size_t forwards = 0, requests = 0;
+    for (const Bytes &f : r.out[0].take()) {
+        if (get16(f, 12) == 0x0806) {
+            ++requests;
+            continue;
+        }
+        ++forwards;
+        EXPECT_EQ(get32(f, 30), 0xc6130602u) << "only the packet before the eviction leaves";
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD));
+    }
+    EXPECT_EQ(forwards, 1u);
+    EXPECT_EQ(requests, 4u) << "one for each newcomer";
+    EXPECT_EQ(r.drop(stats::Drop::l3_neigh_full), 1u) << "D's bucket holds four newcomers";
+    EXPECT_EQ(r.event(stats::Event::l3_held), 5u);
 }
 
 TEST(L3fwdMode, ANextHopThatNeverAnswersGetsThreeRequestsThenHostUnreachable) {
