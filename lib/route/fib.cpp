@@ -22,7 +22,8 @@ std::string prefix_text(uint32_t a, uint8_t len) {
 FibSpec build_fib(const config::AppConfig &cfg, const std::vector<uint16_t> &ports) {
     FibSpec f;
     std::map<std::pair<uint32_t, uint8_t>, size_t> where;  // (addr, len) -> prefixes index
-    auto nexthop = [&](const Nexthop &h) -> uint32_t {
+    auto nexthop = [&](Nexthop h) -> uint32_t {
+        h.fast_mtu = h.kind == Nexthop::Kind::forward ? config::mtu_of(cfg, h.port) : 0;
         for (size_t i = 0; i < f.nexthops.size(); ++i)
             if (f.nexthops[i] == h) return static_cast<uint32_t>(i);
         f.nexthops.push_back(h);

@@ -26,8 +26,8 @@ struct Nexthop {
     uint16_t port = 0;
     uint32_t gateway = 0;  // host order; 0: the destination is on the link
     // The longest IPv4 packet the fast path sends this way: the egress port's MTU
-    // for a forward, 0 otherwise (so one compare turns both away). Set by the
-    // Lpm's owner (Lpm::set_mtus); not part of what the route is.
+    // for a forward, 0 otherwise (so one compare turns both away). Derived by
+    // build_fib from --mtu; not part of what the route is (operator== leaves it out).
     uint16_t fast_mtu = 0;
     friend bool operator==(const Nexthop &a, const Nexthop &b) noexcept {
         return a.kind == b.kind && a.port == b.port && a.gateway == b.gateway;
@@ -77,14 +77,6 @@ class Lpm {
     // lookups of a burst land on lines all over the 64 MB table.
     [[gnu::always_inline]] void prefetch(uint32_t addr) const noexcept {
         rte_prefetch0(&lpm_->tbl24[addr >> 8]);
-    }
-
-    // Each forward next hop's fast_mtu := its port's MTU (mtu_of(port)).
-    template <class MtuOf>
-    void set_mtus(MtuOf &&mtu_of) noexcept {
-        for (size_t i = 0; i < nb_nexthops_; ++i)
-            nexthops_[i].fast_mtu =
-                nexthops_[i].kind == Nexthop::Kind::forward ? mtu_of(nexthops_[i].port) : 0;
     }
 
     size_t nb_nexthops() const noexcept { return nb_nexthops_; }

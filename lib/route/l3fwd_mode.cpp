@@ -57,7 +57,6 @@ const Lpm *table_for(const pipeline::LcoreEnv &env) {
     if (!lpm) {
         lpm = std::make_unique<Lpm>(g_tables->spec, env.socket,
                                     "c10m_lpm_s" + std::to_string(env.socket));
-        lpm->set_mtus([&](uint16_t port) { return config::mtu_of(env.cfg, port); });
         C10M_LOG(INFO, "l3fwd: route table on socket %d: %zu prefixes, %zu next hops", env.socket,
                  lpm->nb_prefixes(), lpm->nb_nexthops());
     }
@@ -165,10 +164,9 @@ void L3fwd::forward_slow(Lcore &l, Neighbours::Entry *e, rte_mbuf *m, uint8_t *f
         l.neigh.queue(*e);
     }
     if (e->usable()) {
-        rewrite(m, f, d.total);
-        std::memcpy(f, e->mac, 12);
+        rewrite(m, f, d.total, *e);
         t.add(stats::Event::l3_forwarded);
-        emit(l, m, d.port, tx, kept_at, kept);
+        emit(m, l.out[d.port], tx, kept_at, kept);
         return;
     }
     // Incomplete: it waits, its TTL spent already (as the kernel's); its MACs are

@@ -75,22 +75,23 @@ struct L3fwd : pipeline::ModeBase {
         l.view.lpm->prefetch(wire::load32(rte_pktmbuf_mtod(m, const uint8_t *) + 30));
     }
 
-    // Sends a forwarded packet whose next hop is known.
-    [[gnu::always_inline]] static inline void emit(Lcore &l, rte_mbuf *m, uint16_t port,
+    // Sends a forwarded packet to its egress buffer o; one that leaves by the rx port
+    // (o is the rx buffer, tx) stays in place, compacted to the front of kept_at.
+    [[gnu::always_inline]] static inline void emit(rte_mbuf *m, net::TxSink *o,
                                                    const net::TxSink &tx, rte_mbuf **kept_at,
                                                    uint16_t &kept) noexcept {
-        net::TxSink *o = l.out[port];
         if (o == &tx)
             kept_at[kept++] = m;
         else
             o->push(m);
     }
 
-    // The forward path's rewrite, all but the MACs (the neighbour entry's 12 bytes):
-    // TTL - 1 and its checksum, Ethernet padding trimmed.
-    [[gnu::always_inline]] static inline void rewrite(rte_mbuf *m, uint8_t *f,
-                                                      uint32_t total) noexcept {
+    // The forward path's rewrite: TTL - 1 and its checksum, the MACs (the neighbour
+    // entry's 12 bytes: its MAC, then the egress port's), Ethernet padding trimmed.
+    [[gnu::always_inline]] static inline void rewrite(rte_mbuf *m, uint8_t *f, uint32_t total,
+                                                      const Neighbours::Entry &e) noexcept {
         decrement_ttl(f + 14);
+        std::memcpy(f, e.mac, 12);
         m->data_len = static_cast<uint16_t>(14 + total);
         m->pkt_len = m->data_len;
         net::clear_rx_flags(m);
@@ -152,13 +153,9 @@ struct L3fwd : pipeline::ModeBase {
         uint32_t dst, total;
         if (const Nexthop *nh = fast_path(f, len, in, l.view, ipcsum, dst, total)) [[likely]] {
             if (nh == b.hop) [[likely]] {
-                rewrite(m, f, total);
-                std::memcpy(f, b.e->mac, 12);
+                rewrite(m, f, total, *b.e);
                 ++b.forwarded;
-                if (b.out == &tx)
-                    pkts[b.kept++] = m;
-                else
-                    b.out->push(m);
+                emit(m, b.out, tx, pkts, b.kept);
                 return;
             }
             // Read before the frame is written: a store through uint8_t * may
@@ -167,14 +164,14 @@ struct L3fwd : pipeline::ModeBase {
             const uint32_t gateway = nh->gateway;
             Neighbours::Entry *e = l.neigh.find_cached(out, gateway ? gateway : dst);
             if (e && now < e->deadline && e->fresh()) [[likely]] {
-                rewrite(m, f, total);
-                std::memcpy(f, e->mac, 12);
+                rewrite(m, f, total, *e);
                 ++b.forwarded;
-                emit(l, m, out, tx, pkts, b.kept);
+                net::TxSink *o = l.out[out];
+                emit(m, o, tx, pkts, b.kept);
                 if (gateway) {
                     b.hop = nh;
                     b.e = e;
-                    b.out = l.out[out];
+                    b.out = o;
                 }
                 return;
             }
@@ -185,10 +182,9 @@ struct L3fwd : pipeline::ModeBase {
         if (d.fate == Fate::forward) {
             Neighbours::Entry *e = l.neigh.find_cached(d.port, d.hop);
             if (e && now < e->deadline && e->fresh() && !d.options) {
-                rewrite(m, f, d.total);
-                std::memcpy(f, e->mac, 12);
+                rewrite(m, f, d.total, *e);
                 ++b.forwarded;
-                emit(l, m, d.port, tx, pkts, b.kept);
+                emit(m, l.out[d.port], tx, pkts, b.kept);
             } else {
                 forward_slow(l, e, m, f, d, s.port, tx, now, t, pkts, b.kept);
             }

@@ -53,6 +53,18 @@ TEST(Fib, ConnectedLocalAndBroadcastFromEachIp) {
     EXPECT_FALSE(naive_lookup(f, 0xc6130501).has_value()) << "no route";
 }
 
+// The fast path's one compare: a forward carries its egress port's MTU, a local or
+// broadcast prefix 0, so that no packet passes it.
+TEST(Fib, NextHopsCarryTheirEgressMtuForTheFastPath) {
+    auto f =
+        build_fib(router_cfg({"--mtu", "1:1400", "--route", "10.0.0.0/8,1,198.19.1.2"}), {0, 1});
+    EXPECT_EQ(nh_of(f, 0xc6120163).fast_mtu, 1500);  // connected, port 0: the default
+    EXPECT_EQ(nh_of(f, 0xc6130102).fast_mtu, 1400);  // connected, port 1
+    EXPECT_EQ(nh_of(f, 0x0a010203).fast_mtu, 1400);  // via a gateway on port 1
+    EXPECT_EQ(nh_of(f, 0xc6120101).fast_mtu, 0);     // local
+    EXPECT_EQ(nh_of(f, 0xc61201ff).fast_mtu, 0);     // broadcast
+}
+
 TEST(Fib, RoutesViaGatewaysShareNexthopsAndLongestPrefixWins) {
     auto f = build_fib(
         router_cfg({"--route", "198.19.5.0/24,1,198.19.1.2", "--route",
