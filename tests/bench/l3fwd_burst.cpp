@@ -20,11 +20,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "net/addr.hpp"
 #include "route/l3fwd_mode.hpp"
 #include "unit/frames.hpp"
 
@@ -38,11 +40,6 @@ constexpr uint16_t kBurst = 32;
 constexpr uint32_t kFrames = 4096;
 constexpr uint8_t kRouterMac[2][6] = {{0x02, 0, 0, 0, 0, 0x10}, {0x02, 0, 0, 0, 0, 0x11}};
 constexpr uint8_t kSenderMac[6] = {0x02, 0, 0, 0, 0, 0x01};
-
-std::string ip_text(uint32_t a) {
-    return std::to_string(a >> 24) + "." + std::to_string(a >> 16 & 255) + "." +
-           std::to_string(a >> 8 & 255) + "." + std::to_string(a & 255);
-}
 
 // A buffer that frees what it sends, a burst at a time (net_null's transmit).
 struct FreeingSink : net::TxSink {
@@ -62,7 +59,7 @@ struct Bench {
     config::AppConfig cfg;
     std::vector<io::PortCaps> ports;
     FreeingSink out[2];
-    L3fwd::Lcore *l = nullptr;
+    std::unique_ptr<L3fwd::Lcore> l = std::make_unique<L3fwd::Lcore>();
     L3fwd::Stream s;
     stats::Tally t;
     std::vector<Bytes> frames;
@@ -88,7 +85,7 @@ struct Bench {
                                          "--icmp-rate",    "0"};
         for (const auto &[a, len] : routes) {
             args.push_back("--route");
-            args.push_back(ip_text(a) + "/" + std::to_string(len) + ",1,198.19.0.2");
+            args.push_back(net::ipv4_text(a) + "/" + std::to_string(len) + ",1,198.19.0.2");
         }
         cfg = config::parse_app_args(args).cfg;
         for (uint16_t p = 0; p < 2; ++p) {
@@ -97,7 +94,6 @@ struct Bench {
             std::copy(kRouterMac[p], kRouterMac[p] + 6, c.mac.addr_bytes);
             ports.push_back(c);
         }
-        l = new L3fwd::Lcore;
         net::TxSink *outs[RTE_MAX_ETHPORTS] = {&out[0], &out[1]};
         L3fwd::init(*l,
                     pipeline::LcoreEnv{cfg, rte_lcore_id(), static_cast<int>(rte_socket_id()), pool,
@@ -117,7 +113,6 @@ struct Bench {
     ~Bench() {
         L3fwd::release(*l);
         L3fwd::fini(*l);
-        delete l;
         rte_mempool_free(pool);
     }
 

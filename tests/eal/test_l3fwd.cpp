@@ -231,8 +231,9 @@ TEST(L3fwdMode, ResolvesByArpHoldingAFewAndReleasesInOrder) {
 }
 
 // The handler remembers, within a burst, the gateway the last forward went to and its
-// neighbour entry; whatever takes the slow path (here an ARP reply that changes the
-// gateway's MAC) must make it look the entry up again.
+// neighbour entry: an ARP reply in the same burst that changes the gateway's MAC must
+// reach the forwards after it (the entry is read in place; the eviction test below is
+// the one that needs the burst to forget it).
 TEST(L3fwdMode, AnArpInTheMiddleOfABurstChangesTheMacOfTheForwardsAfterIt) {
     constexpr uint8_t kHostD1[6] = {0x02, 0, 0, 0, 0xd, 0x01};
     constexpr uint8_t kHostD2[6] = {0x02, 0, 0, 0, 0xd, 0x02};
