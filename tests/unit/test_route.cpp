@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "common/error.hpp"
 #include "config/options.hpp"
@@ -141,6 +142,25 @@ TEST(Forward, TtlDecrementKeepsTheChecksumRight) {
         put16(ip, 10, 0);
         ASSERT_EQ(got, ref_checksum(ip.data(), 20)) << "case " << i;
     }
+}
+
+// Every checksum a header can carry (the ID field walks the sum through all of
+// them), so the two values the update wraps at (0xfeff and 0x0000 in network
+// order) are among them.
+TEST(Forward, TtlDecrementIsRightForEveryChecksum) {
+    std::set<uint16_t> seen;
+    for (uint32_t id = 0; id <= 0xffff; ++id) {
+        auto ip = ipv4(0xc6120102, 0xc6130501, 17, Bytes(8), 64, static_cast<uint16_t>(id));
+        put16(ip, 10, 0);
+        put16(ip, 10, ref_checksum(ip.data(), 20));
+        seen.insert(get16(ip, 10));
+        decrement_ttl(ip.data());
+        const uint16_t got = get16(ip, 10);
+        put16(ip, 10, 0);
+        ASSERT_EQ(got, ref_checksum(ip.data(), 20)) << "id " << id;
+    }
+    EXPECT_EQ(seen.size(), 0xffffu);  // all but 0xffff, which a full sum never gives
+    EXPECT_TRUE(seen.count(0xfeff) && seen.count(0x0000));
 }
 
 namespace {
