@@ -51,6 +51,7 @@ PortCaps query_port(uint16_t id) {
         c.held_per_txq = kXskRing;
         c.rx_setup_attaches_xdp = true;
     }
+    c.rx_ip_csum_flags = (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
     c.queue_pairs =
         c.driver == "net_tap" || c.driver == "net_af_packet" || c.driver == "net_af_xdp";
     return c;

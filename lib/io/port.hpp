@@ -36,6 +36,10 @@ struct PortCaps {
     // Queues come in pairs: the port takes as many tx queues as rx queues, no other
     // count (net_tap refuses it; AF_PACKET and AF_XDP open one socket per pair).
     bool queue_pairs = false;
+    // The PMD can flag IPv4 header checksums as good or bad on receive
+    // (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM). Where it cannot, the flags say nothing and
+    // the router's loop does not read them.
+    bool rx_ip_csum_flags = false;
     // RSS as the started port does it (Port::start): its Toeplitz key and redirection
     // table (the queue of each hash value mod the table's size), and whether the
     // hash covers TCP/UDP ports. Empty unless a known key spreads flows over the rx

@@ -126,6 +126,7 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
 void L3fwd::init(Lcore &, Stream &s, const pipeline::StreamEnv &env) {
     s.port = env.rx.id;
     s.announces = env.speaks_for_port;
+    s.csum_flags = env.rx.rx_ip_csum_flags;
 }
 
 void L3fwd::release(Lcore &l) noexcept {

@@ -40,6 +40,7 @@ struct L3fwd : pipeline::ModeBase {
     struct Stream {
         uint16_t port = 0;
         bool announces = false;
+        bool csum_flags = false;  // its rx port's PMD can flag IPv4 header checksums
     };
 
     // Set-up and teardown (l3fwd_mode.cpp).
@@ -109,8 +110,20 @@ struct L3fwd : pipeline::ModeBase {
         net::TxSink *out = nullptr;
     };
 
+    // A port whose PMD cannot flag checksums gets a loop that does not read them:
+    // it verifies every header itself, as it would on the flags' "unknown".
     static inline void handle(Lcore &l, Stream &s, rte_mbuf **pkts, uint16_t n, net::TxSink &tx,
                               uint64_t now, stats::Tally &t) noexcept {
+        if (s.csum_flags)
+            burst<true>(l, s, pkts, n, tx, now, t);
+        else
+            burst<false>(l, s, pkts, n, tx, now, t);
+    }
+
+    template <bool kFlags>
+    [[gnu::always_inline]] static inline void burst(Lcore &l, Stream &s, rte_mbuf **pkts,
+                                                    uint16_t n, net::TxSink &tx, uint64_t now,
+                                                    stats::Tally &t) noexcept {
         Burst b;
         const PortIf &in = l.view.ports[s.port];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
@@ -123,11 +136,11 @@ struct L3fwd : pipeline::ModeBase {
         for (; i < ahead; ++i) {
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
             prefetch_route(l, pkts[i + kLookupAhead]);
-            one(l, s, in, pkts[i], pkts, b, tx, now, t);
+            one<kFlags>(l, s, in, pkts[i], pkts, b, tx, now, t);
         }
         for (; i < n; ++i) {
             if (i + kLookupAhead < n) prefetch_route(l, pkts[i + kLookupAhead]);
-            one(l, s, in, pkts[i], pkts, b, tx, now, t);
+            one<kFlags>(l, s, in, pkts[i], pkts, b, tx, now, t);
         }
         tx.count = static_cast<uint16_t>(tx.count + b.kept);
         if (b.forwarded) t.add(stats::Event::l3_forwarded, b.forwarded);
@@ -138,6 +151,7 @@ struct L3fwd : pipeline::ModeBase {
 
     // One packet's fate. Kept packets (host replies, ICMP errors, forwards out of the
     // rx port) are compacted to the front of pkts.
+    template <bool kFlags>
     [[gnu::always_inline]] static inline void one(Lcore &l, Stream &s, const PortIf &in,
                                                   rte_mbuf *m, rte_mbuf **pkts, Burst &b,
                                                   net::TxSink &tx, uint64_t now,
@@ -149,7 +163,7 @@ struct L3fwd : pipeline::ModeBase {
         }
         auto *f = rte_pktmbuf_mtod(m, uint8_t *);
         const uint32_t len = rte_pktmbuf_data_len(m);
-        const net::Csum ipcsum = net::rx_ip_csum(m);
+        const net::Csum ipcsum = kFlags ? net::rx_ip_csum(m) : net::Csum::unknown;
         uint32_t dst, total;
         if (const Nexthop *nh = fast_path(f, len, in, l.view, ipcsum, dst, total)) [[likely]] {
             if (nh == b.hop) [[likely]] {

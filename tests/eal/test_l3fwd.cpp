@@ -120,8 +120,9 @@ struct Router {
     stats::Tally t;
     unsigned base;
 
+    // csum_flags: the ports' PMD can flag IPv4 header checksums.
     explicit Router(const std::vector<std::string> &more = {},
-                    const std::string &ip0 = "0:198.18.1.1/24") {
+                    const std::string &ip0 = "0:198.18.1.1/24", bool csum_flags = false) {
         std::vector<std::string> args = {"--forward-mode", "l3fwd",
                                          "--ip",           ip0,
                                          "--ip",           "1:198.19.1.1/24",
@@ -134,6 +135,7 @@ struct Router {
         for (uint16_t p = 0; p < 2; ++p) {
             io::PortCaps c;
             c.id = p;
+            c.rx_ip_csum_flags = csum_flags;
             std::copy(p ? kMac1 : kMac0, (p ? kMac1 : kMac0) + 6, c.mac.addr_bytes);
             ports.push_back(c);
         }
@@ -153,11 +155,15 @@ struct Router {
 
     // Frames arriving on a port at time now; what the handler kept in place leaves
     // by that port (it is in that port's sink, as the loop would send it).
-    void rx(uint16_t port, const std::vector<Bytes> &frames, uint64_t now = 0) {
+    // ol_flags: the rx flags the PMD set on each.
+    void rx(uint16_t port, const std::vector<Bytes> &frames, uint64_t now = 0,
+            uint64_t ol_flags = 0) {
         RecordingSink &tx = out[port];
         const auto n = static_cast<uint16_t>(frames.size());
-        for (uint16_t i = 0; i < n; ++i)
+        for (uint16_t i = 0; i < n; ++i) {
             tx.pkts[tx.count + i] = pool.frame(frames[i]);
+            tx.pkts[tx.count + i]->ol_flags |= ol_flags;
+        }
         L3fwd::handle(*l, s[port], tx.pkts + tx.count, n, tx, now, t);
     }
     bool poll(uint64_t now) { return L3fwd::poll(*l, now, t); }
@@ -196,6 +202,32 @@ TEST(L3fwdMode, ForwardsToAStaticNeighbourWithTtlChecksumAndMacsRewritten) {
     EXPECT_EQ(f[23], in[23]);
     EXPECT_TRUE(std::equal(f.begin() + 26, f.end(), in.begin() + 26)) << "nothing else changed";
     EXPECT_EQ(r.event(stats::Event::l3_forwarded), 1u);
+}
+
+// The rx checksum flags are read where the port's PMD can set them, and only there:
+// elsewhere they say nothing, and every header is verified.
+TEST(L3fwdMode, RxChecksumFlagsCountOnlyWhereThePortCanSetThem) {
+    const Bytes good = ip_frame(kMac0, kHostA, kA, kBehindB, 4);
+    Bytes broken = good;
+    broken[24] ^= 0x01;  // the header checksum
+    {
+        Router r({}, "0:198.18.1.1/24", true);
+        r.rx(0, {broken}, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+        EXPECT_EQ(r.out[1].take().size(), 1u) << "vouched for: not verified again";
+        r.rx(0, {good}, 0, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+        EXPECT_TRUE(r.out[1].take().empty());
+        EXPECT_EQ(r.drop(stats::Drop::ip_bad_checksum), 1u);
+        EXPECT_EQ(r.event(stats::Event::l3_forwarded), 1u);
+    }
+    {
+        Router r;
+        r.rx(0, {broken}, 0, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+        EXPECT_TRUE(r.out[1].take().empty());
+        EXPECT_EQ(r.drop(stats::Drop::ip_bad_checksum), 1u) << "verified: the flag is not read";
+        r.rx(0, {good}, 0, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+        EXPECT_EQ(r.out[1].take().size(), 1u);
+        EXPECT_EQ(r.event(stats::Event::l3_forwarded), 1u);
+    }
 }
 
 TEST(L3fwdMode, ResolvesByArpHoldingAFewAndReleasesInOrder) {

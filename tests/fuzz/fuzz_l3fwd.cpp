@@ -114,6 +114,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     for (uint16_t p = 0; p < 2; ++p) {
         io::PortCaps c;
         c.id = p;
+        c.rx_ip_csum_flags = p == 0;  // both loops: port 0 reads the flags, port 1 not
         std::memcpy(c.mac.addr_bytes, kMac[p], 6);
         g->ports.push_back(c);
     }
