@@ -70,7 +70,11 @@ class Lpm {
         uint32_t nh;
         if (rte_lpm_lookup(lpm_, addr, &nh) != 0) [[unlikely]]
             return default_;
-        return &nexthops_[nh];
+        const Nexthop *found = &nexthops_[nh];
+        // An element of the array: saying so spares the caller's null test on the
+        // path that found a prefix (only default_ can be null).
+        if (!found) __builtin_unreachable();
+        return found;
     }
 
     // Brings addr's first-level entry towards the cache: with many routes the

@@ -245,10 +245,11 @@ static_assert(odd_top_agrees());
     total = wire::load16(ip + 2);
     const uint32_t src = wire::load32(ip + 12);
     dst = wire::load32(ip + 16);
-    // total within [20, len - 14] in one unsigned compare (below 20 wraps)
-    const bool odd = detail::kOddTop[src >> 24] | detail::kOddTop[dst >> 24] |
-                     (total - 20u > len - 34u) | (ip[8] <= 1) | (ipcsum == net::Csum::bad);
-    if (odd || (ipcsum != net::Csum::good && !wire::ipv4_header_ok(ip))) return nullptr;
+    // One predicted branch per check: fewer instructions than OR-ing their flags.
+    // total within [20, len - 14] in one unsigned compare (below 20 wraps).
+    if (detail::kOddTop[src >> 24] || detail::kOddTop[dst >> 24]) return nullptr;
+    if (total - 20u > len - 34u || ip[8] <= 1 || ipcsum == net::Csum::bad) return nullptr;
+    if (ipcsum != net::Csum::good && !wire::ipv4_header_ok(ip)) return nullptr;
     const Nexthop *nh = rv.lpm->lookup(dst);
     if (!nh || total > nh->fast_mtu || rv.is_own(src)) return nullptr;
     return nh;
