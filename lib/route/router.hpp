@@ -223,14 +223,15 @@ static_assert(odd_top_agrees());
     return x;
 }
 
-// The forward path's common case, judged in one pass with few branches: a unicast
-// IPv4 frame to our MAC with a 20-byte header, whole, its checksum right, from and
-// to ordinary unicast addresses (first byte not 0, 127 or 224 and up), TTL above 1,
-// routed out of a port whose MTU it fits, not from one of our addresses. Returns
-// the next hop (and the frame's destination and IP length), or nullptr, and then
-// classify() decides. For every frame this accepts, classify() forwards it to the
-// same next hop (tests/eal/test_l3fwd.cpp and fuzz_l3fwd hold it to that); it
-// skips classify()'s Decision and the order of its named drops.
+// The forward path's common case, judged in one pass (each check a predicted
+// branch, no Decision built): a unicast IPv4 frame to our MAC with a 20-byte
+// header, whole, its checksum right, from and to ordinary unicast addresses (first
+// byte not 0, 127 or 224 and up), TTL above 1, routed out of a port whose MTU it
+// fits, not from one of our addresses. Returns the next hop (and the frame's
+// destination and IP length), or nullptr, and then classify() decides. For every
+// frame this accepts, classify() forwards it to the same next hop
+// (tests/eal/test_l3fwd.cpp and fuzz_l3fwd hold it to that); it skips classify()'s
+// Decision and the order of its named drops.
 [[gnu::always_inline]] inline const Nexthop *fast_path(const uint8_t *f, uint32_t len,
                                                        const PortIf &in, const RouterView &rv,
                                                        net::Csum ipcsum, uint32_t &dst,

@@ -145,8 +145,8 @@ TEST(Forward, TtlDecrementKeepsTheChecksumRight) {
 }
 
 // Every checksum a header can carry (the ID field walks the sum through all of
-// them), so the two values the update wraps at (0xfeff and 0x0000 in network
-// order) are among them.
+// them), so 0xfeff in network order, the one a full sum gives where the update
+// wraps (it becomes 0x0000), is among them, and 0x0000 itself.
 TEST(Forward, TtlDecrementIsRightForEveryChecksum) {
     std::set<uint16_t> seen;
     for (uint32_t id = 0; id <= 0xffff; ++id) {
