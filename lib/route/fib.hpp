@@ -5,6 +5,7 @@
 // into DPDK's rte_lpm, one table per socket, read-only once the loops run (Lpm).
 #include <rte_lpm.h>
 #include <rte_prefetch.h>
+#include <smmintrin.h>
 
 #include <cstdint>
 #include <optional>
@@ -81,6 +82,26 @@ class Lpm {
     // lookups of a burst land on lines all over the 64 MB table.
     [[gnu::always_inline]] void prefetch(uint32_t addr) const noexcept {
         rte_prefetch0(&lpm_->tbl24[addr >> 8]);
+    }
+
+    // The first-level entries of four addresses (host order, one a lane), as
+    // entry_of() gives them: the depth bits cleared, so that a route's entry compares
+    // equal whatever the prefix's length. An address with a longer prefix than /24 in
+    // its /24 (a second-level group) or none gives something else.
+    [[gnu::always_inline]] __m128i entries_x4(__m128i addr) const noexcept {
+        const __m128i idx = _mm_srli_epi32(addr, 8);
+        const auto *t = reinterpret_cast<const uint32_t *>(lpm_->tbl24);
+        const auto lo = static_cast<uint64_t>(_mm_cvtsi128_si64(idx));
+        const auto hi = static_cast<uint64_t>(_mm_extract_epi64(idx, 1));
+        __m128i e = _mm_cvtsi32_si128(static_cast<int>(t[static_cast<uint32_t>(lo)]));
+        e = _mm_insert_epi32(e, static_cast<int>(t[lo >> 32]), 1);
+        e = _mm_insert_epi32(e, static_cast<int>(t[static_cast<uint32_t>(hi)]), 2);
+        e = _mm_insert_epi32(e, static_cast<int>(t[hi >> 32]), 3);
+        return _mm_and_si128(e, _mm_set1_epi32(RTE_LPM_VALID_EXT_ENTRY_BITMASK | 0xffffff));
+    }
+    // The first-level entry, as entries_x4 reads it, of a route to nh.
+    uint32_t entry_of(const Nexthop *nh) const noexcept {
+        return RTE_LPM_LOOKUP_SUCCESS | static_cast<uint32_t>(nh - nexthops_);
     }
 
     size_t nb_nexthops() const noexcept { return nb_nexthops_; }

@@ -9,6 +9,7 @@
 #include "net/rx_csum.hpp"
 #include "net/tx_sink.hpp"
 #include "pipeline/mode.hpp"
+#include "route/fast_x4.hpp"
 #include "route/fib.hpp"
 #include "route/neighbours.hpp"
 #include "route/router.hpp"
@@ -36,6 +37,9 @@ struct L3fwd : pipeline::ModeBase {
         uint16_t ip_id = 0;  // of the packets it originates
         uint64_t next_scan = 0, scan_period = 0;
         uint32_t pushed = 0;  // packets the slow path pushed (poll's return)
+        // The gateway the last burst ended with (Burst::hop), as a first guess for the
+        // next; a route's next hop, stable while the table lives.
+        const Nexthop *last_hop = nullptr;
     };
     struct Stream {
         uint16_t port = 0;
@@ -64,10 +68,9 @@ struct L3fwd : pipeline::ModeBase {
                     stats::Tally &t) noexcept;
     static void service(Lcore &l, Neighbours::Entry &e, uint64_t now, stats::Tally &t) noexcept;
 
+    // Frames' bytes are asked for this many ahead (two groups of four); their route
+    // table entries one group ahead, when a group goes one at a time.
     static constexpr uint16_t kPrefetchAhead = 8;
-    // The route table's entry of the frame this many ahead, whose bytes were asked
-    // for kPrefetchAhead - kLookupAhead frames ago.
-    static constexpr uint16_t kLookupAhead = 4;
 
     [[gnu::always_inline]] static inline void prefetch_route(const Lcore &l,
                                                              const rte_mbuf *m) noexcept {
@@ -108,7 +111,27 @@ struct L3fwd : pipeline::ModeBase {
         const Nexthop *hop = nullptr;
         const Neighbours::Entry *e = nullptr;
         net::TxSink *out = nullptr;
+        uint32_t entry = 0;  // hop's first-level route table entry (Lpm::entry_of)
+        uint16_t mtu = 0;    // hop's fast_mtu
     };
+
+    [[gnu::always_inline]] static inline void remember(const Lcore &l, Burst &b, const Nexthop *nh,
+                                                       const Neighbours::Entry *e,
+                                                       net::TxSink *o) noexcept {
+        b.hop = nh;
+        b.e = e;
+        b.out = o;
+        b.entry = l.view.lpm->entry_of(nh);
+        b.mtu = nh->fast_mtu;
+    }
+
+    // The last burst's gateway, for this one, if its neighbour entry is usable as
+    // one() would find it for a first packet routed there: no frame in the burst has
+    // been seen, so nothing has changed the table since.
+    static inline void adopt(Lcore &l, Burst &b, const Nexthop *nh, uint64_t now) noexcept {
+        Neighbours::Entry *e = l.neigh.find_cached(nh->port, nh->gateway);
+        if (e && now < e->deadline && e->fresh()) remember(l, b, nh, e, l.out[nh->port]);
+    }
 
     // A port whose PMD cannot flag checksums gets a loop that does not read them:
     // it verifies every header itself, as it would on the flags' "unknown".
@@ -125,28 +148,90 @@ struct L3fwd : pipeline::ModeBase {
                                                     uint16_t n, net::TxSink &tx, uint64_t now,
                                                     stats::Tally &t) noexcept {
         Burst b;
+        if (l.last_hop) adopt(l, b, l.last_hop, now);
         const PortIf &in = l.view.ports[s.port];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-        for (uint16_t i = 0; i < n && i < kLookupAhead; ++i)
+        for (uint16_t i = 0; i < n && i < 4; ++i)
             prefetch_route(l, pkts[i]);
-        // Up to the last kPrefetchAhead packets, the prefetches need no bounds test.
-        const uint16_t ahead = n > kPrefetchAhead ? static_cast<uint16_t>(n - kPrefetchAhead) : 0;
+        // One at a time until a forward names the burst's gateway, then four at a
+        // time; a group that is not four plain forwards there goes one at a time,
+        // with the next group's route entries asked for meanwhile. Either way frame
+        // i + kPrefetchAhead is asked for when frame i is taken.
         uint16_t i = 0;
-        for (; i < ahead; ++i) {
-            rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
-            prefetch_route(l, pkts[i + kLookupAhead]);
-            one<kFlags>(l, s, in, pkts[i], pkts, b, tx, now, t);
+        while (i + 4 <= n) {
+            if (b.hop) [[likely]] {
+                if (i + kPrefetchAhead + 4 <= n) [[likely]] {
+                    for (uint16_t k = 0; k < 4; ++k)
+                        rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead + k], void *));
+                } else {
+                    for (uint16_t k = i + kPrefetchAhead; k < n; ++k)
+                        rte_prefetch0(rte_pktmbuf_mtod(pkts[k], void *));
+                }
+                if (four<kFlags>(l, in, pkts + i, pkts, b, tx)) [[likely]] {
+                    i = static_cast<uint16_t>(i + 4);
+                    continue;
+                }
+                for (uint16_t k = 0; k < 4; ++k) {
+                    if (i + 4 + k < n) prefetch_route(l, pkts[i + 4 + k]);
+                    one<kFlags>(l, s, in, pkts[i + k], pkts, b, tx, now, t);
+                }
+                i = static_cast<uint16_t>(i + 4);
+            } else {
+                if (i + kPrefetchAhead < n)
+                    rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void *));
+                if (i + 4 < n) prefetch_route(l, pkts[i + 4]);
+                one<kFlags>(l, s, in, pkts[i], pkts, b, tx, now, t);
+                ++i;
+            }
         }
-        for (; i < n; ++i) {
-            if (i + kLookupAhead < n) prefetch_route(l, pkts[i + kLookupAhead]);
+        for (; i < n; ++i)
             one<kFlags>(l, s, in, pkts[i], pkts, b, tx, now, t);
-        }
+        if (b.hop) l.last_hop = b.hop;
         tx.count = static_cast<uint16_t>(tx.count + b.kept);
         if (b.forwarded) t.add(stats::Event::l3_forwarded, b.forwarded);
         // ARP requests and packets released by an ARP reply, now that the rx port's
         // buffer is compacted.
         l.neigh.drain_queue([&](Neighbours::Entry &e) { service(l, e, now, t); });
+    }
+
+    // Four packets' fate, when they are plain forwards to the burst's gateway b.hop
+    // (judge_x4, fast_x4.hpp): rewritten and sent as one() would, and true. Otherwise
+    // false, and nothing done.
+    template <bool kFlags>
+    [[gnu::always_inline]] static inline bool four(Lcore &l, const PortIf &in, rte_mbuf **at,
+                                                   rte_mbuf **pkts, Burst &b,
+                                                   net::TxSink &tx) noexcept {
+        rte_mbuf *const m[4] = {at[0], at[1], at[2], at[3]};
+        if ((m[0]->nb_segs | m[1]->nb_segs | m[2]->nb_segs | m[3]->nb_segs) != 1) return false;
+        if constexpr (kFlags) {
+            if (net::rx_ip_csum(m[0]) == net::Csum::bad ||
+                net::rx_ip_csum(m[1]) == net::Csum::bad ||
+                net::rx_ip_csum(m[2]) == net::Csum::bad || net::rx_ip_csum(m[3]) == net::Csum::bad)
+                return false;
+        }
+        // Their lengths: data_len, which is pkt_len in a single segment (the invariant
+        // rte_mbuf_check holds mbufs to), so rewrite()'s length stores would be no-ops.
+        __m128i len = _mm_cvtsi32_si128(m[0]->data_len);
+        len = _mm_insert_epi16(len, m[1]->data_len, 2);
+        len = _mm_insert_epi16(len, m[2]->data_len, 4);
+        len = _mm_insert_epi16(len, m[3]->data_len, 6);
+        uint8_t *const f[4] = {rte_pktmbuf_mtod(m[0], uint8_t *), rte_pktmbuf_mtod(m[1], uint8_t *),
+                               rte_pktmbuf_mtod(m[2], uint8_t *),
+                               rte_pktmbuf_mtod(m[3], uint8_t *)};
+        FourFrames x;
+        if (!judge_x4(f, len, in, l.view, b.entry, b.mtu, x)) return false;
+        rewrite_x4(x, b.e->mac);
+        for (int k = 0; k < 4; ++k)
+            net::clear_rx_flags(m[k]);
+        if (b.out == &tx) {  // out of the rx port: kept in place, as emit() does
+            std::memmove(pkts + b.kept, at, 4 * sizeof(rte_mbuf *));
+            b.kept = static_cast<uint16_t>(b.kept + 4);
+        } else {
+            b.out->push4(at);
+        }
+        b.forwarded = static_cast<uint16_t>(b.forwarded + 4);
+        return true;
     }
 
     // One packet's fate. Kept packets (host replies, ICMP errors, forwards out of the
@@ -182,11 +267,7 @@ struct L3fwd : pipeline::ModeBase {
                 ++b.forwarded;
                 net::TxSink *o = l.out[out];
                 emit(m, o, tx, pkts, b.kept);
-                if (gateway) {
-                    b.hop = nh;
-                    b.e = e;
-                    b.out = o;
-                }
+                if (gateway) remember(l, b, nh, e, o);
                 return;
             }
         }

@@ -57,11 +57,28 @@ struct RouterView {
     uint32_t own[2 * RTE_MAX_ETHPORTS] = {};
     uint32_t nb_own = 0;
     uint64_t own_filter = 0;
+    // The same for judge_x4 (fast_x4.hpp), as a frame's bytes read into a native
+    // integer, in groups of four (the last padded with its first), each group four
+    // times, rotated by one lane each time: four lane-wise compares with a vector of
+    // four sources test each against the group's four addresses.
+    alignas(16) uint32_t own_x4[2 * RTE_MAX_ETHPORTS][4] = {};
+    uint32_t nb_own_x4 = 0;  // vectors in own_x4, a multiple of 4
 
     static uint32_t own_bit(uint32_t a) noexcept { return (a * 2654435761u) >> 26; }
     void add_own(uint32_t a) noexcept {
         own[nb_own++] = a;
         own_filter |= uint64_t{1} << own_bit(a);
+        const uint32_t g = (nb_own - 1) / 4 * 4;  // the group's first address
+        uint32_t w[4];
+        for (uint32_t j = 0; j < 4; ++j) {
+            uint8_t b[4];
+            wire::store32(b, own[g + j < nb_own ? g + j : g]);
+            std::memcpy(&w[j], b, 4);
+        }
+        for (uint32_t r = 0; r < 4; ++r)
+            for (uint32_t j = 0; j < 4; ++j)
+                own_x4[g + r][j] = w[(j + r) % 4];
+        nb_own_x4 = g + 4;
     }
     [[gnu::always_inline]] bool is_own(uint32_t a) const noexcept {
         if (!(own_filter >> own_bit(a) & 1)) [[likely]]

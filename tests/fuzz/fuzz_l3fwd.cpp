@@ -1,8 +1,11 @@
 // libFuzzer target: the router (--forward-mode=l3fwd) as one lcore sees it, with the
 // EAL up (--no-huge, for rte_lpm and a real mempool). The input is a sequence of
 // steps: a frame arriving on port 0 or 1 (the step's first byte also says whether the
-// port gives rx checksum flags, as an honest NIC would for the IPv4 header), or time
-// passing and the timers running. Checked after every step: what
+// port gives rx checksum flags, as an honest NIC would for the IPv4 header, whether
+// the frame comes four times, and whether the port's burst ends with it: frames
+// gather into bursts of up to 32, so that groups of four go four-wide), or time
+// passing (every burst handed over first) and the timers running. Checked after
+// every step: what
 // leaves is a whole IPv4 or ARP frame from our MACs with a valid IPv4 header checksum;
 // the fast path takes exactly the frames classify() forwards without IPv4 options,
 // to the same next hop;
@@ -13,6 +16,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdio>
 #include <cstdint>
@@ -138,12 +142,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         L3fwd::init(*l, s[p], pipeline::StreamEnv{g->cfg, g->ports[p], g->ports[p], &out[p], true});
     stats::Tally t;
     uint64_t now = 0;
+    std::vector<rte_mbuf *> pending[2];  // each port's burst so far
+    auto hand_over = [&](uint16_t port) {
+        Sink &tx = out[port];
+        const auto n = static_cast<uint16_t>(pending[port].size());
+        if (n == 0) return;
+        std::copy(pending[port].begin(), pending[port].end(), tx.pkts + tx.count);
+        pending[port].clear();
+        L3fwd::handle(*l, s[port], tx.pkts + tx.count, n, tx, now, t);
+        now += 1;
+    };
     size_t off = 0;
     while (off + 3 <= size) {
         const uint8_t op = data[off];
         const size_t n = static_cast<size_t>(data[off + 1] << 8 | data[off + 2]) % 1600;
         off += 3;
         if (op % 4 == 3) {  // time passes: n * 10 ms
+            hand_over(0);
+            hand_over(1);
             now += static_cast<uint64_t>(n) * 10000;
             L3fwd::poll(*l, now, t);
         } else {
@@ -182,14 +198,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 else  // and it takes every plain forward (no options): nothing slows down
                     FUZZ_CHECK(d.fate != route::Fate::forward || d.options);
             }
-            Sink &tx = out[port];
-            tx.pkts[tx.count] = m;
-            L3fwd::handle(*l, s[port], tx.pkts + tx.count, 1, tx, now, t);
-            now += 1;
+            pending[port].push_back(m);
+            for (int copy = 1; copy < ((op & 8) ? 4 : 1); ++copy) {
+                rte_mbuf *c = rte_pktmbuf_alloc(g->pool);
+                char *q = c ? rte_pktmbuf_append(c, static_cast<uint16_t>(len)) : nullptr;
+                if (!c || (len && !q)) std::abort();
+                if (len) std::memcpy(q, rte_pktmbuf_mtod(m, const char *), len);
+                c->ol_flags = m->ol_flags;
+                pending[port].push_back(c);
+            }
+            if ((op & 16) || pending[port].size() > 28) hand_over(port);
         }
         check_sent(out[0], 0);
         check_sent(out[1], 1);
     }
+    hand_over(0);
+    hand_over(1);
+    check_sent(out[0], 0);
+    check_sent(out[1], 1);
     L3fwd::release(*l);
     L3fwd::fini(*l);
     FUZZ_CHECK(rte_mempool_in_use_count(g->pool) == base);

@@ -59,7 +59,8 @@ put("tcp", "two_conns_rst", syn + hs + seg(1, 0, 0) + struct.pack("!I", 5000) + 
     seg(1, 1, 0, 0x41) + seg(0, 2, 0x04, 0, 3, 0, 0x00) + tick)
 
 # l3fwd: steps of [op][length, 2 bytes][frame]; op bit 0 the port, bit 2 the rx
-# checksum flags say good, op 3 = time passes (length * 10 ms).
+# checksum flags say good, bit 3 the frame comes four times, bit 4 the port's burst
+# ends with it; op 3 = time passes (length * 10 ms).
 R0, R1 = "02:c1:00:00:00:10", "02:c1:00:00:00:11"
 A_MAC, A_IP = "02:00:00:00:0a:02", "198.18.1.2"
 
@@ -78,6 +79,10 @@ l3 = {
     "unresolved": step(0, ea / IP(src=A_IP, dst="198.19.1.8") / UDP()) + step(3, n=120) + step(3, n=120),
     "errors": step(0, ea / IP(src=A_IP, dst="198.19.5.9", ttl=1) / UDP()) +
     step(0, ea / IP(src=A_IP, dst="198.19.5.9", flags="DF") / UDP() / Raw(b"z" * 1450)),
+    "four_wide": step(8, ea / IP(src=A_IP, dst="198.19.5.9") / UDP(sport=1, dport=2) / Raw(b"x" * 30)) +
+    step(8, ea / IP(src=A_IP, dst="198.19.5.10") / UDP(sport=3, dport=4) / Raw(b"w" * 300)) +
+    step(8, ea / IP(src=A_IP, dst="198.19.5.11", ttl=2) / TCP(sport=5, dport=6)) +
+    step(8 | 16, ea / IP(src=A_IP, dst="198.19.5.12") / UDP(sport=7, dport=8) / Raw(b"v" * 1372)),
     "host": step(0, ea / IP(src=A_IP, dst="198.18.1.1") / ICMP() / Raw(b"p" * 8)) +
     step(4, ea / IP(src=A_IP, dst="198.18.1.1") / TCP(sport=5, dport=22, flags="S")) +
     step(0, Ether(dst="ff:ff:ff:ff:ff:ff", src=A_MAC) / ARP(op=1, hwsrc=A_MAC, psrc=A_IP, pdst="198.18.1.1")),
