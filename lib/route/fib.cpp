@@ -126,7 +126,7 @@ Lpm::Lpm(const FibSpec &spec, int socket, const std::string &name) {
     std::sort(groups.begin(), groups.end());
     groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
     rte_lpm_config c{};
-    c.max_rules = static_cast<uint32_t>(std::max<size_t>(spec.prefixes.size(), 16));
+    c.max_rules = static_cast<uint32_t>(std::max<size_t>(spec.prefixes.size() + 1, 16));
     c.number_tbl8s = static_cast<uint32_t>(std::max<size_t>(groups.size() + 16, 256));
     lpm_ = rte_lpm_create(name.c_str(), socket, &c);
     if (!lpm_)
@@ -142,18 +142,27 @@ Lpm::Lpm(const FibSpec &spec, int socket, const std::string &name) {
     }
     std::copy(spec.nexthops.begin(), spec.nexthops.end(), nexthops_);
     nb_nexthops_ = spec.nexthops.size();
-    for (const auto &p : spec.prefixes) {
-        if (p.len == 0) {
-            default_ = &nexthops_[p.nexthop];
-            continue;
-        }
-        const int ret = rte_lpm_add(lpm_, p.addr, p.len, p.nexthop);
+    auto add = [&](uint32_t addr, uint8_t len, uint32_t nexthop) {
+        const int ret = rte_lpm_add(lpm_, addr, len, nexthop);
         if (ret != 0) {
             rte_free(nexthops_);
             rte_lpm_free(lpm_);
-            throw SetupError("cannot add " + prefix_text(p.addr, p.len) +
+            throw SetupError("cannot add " + prefix_text(addr, len) +
                              " to the route table: " + rte_strerror(-ret));
         }
+    };
+    for (const auto &p : spec.prefixes) {
+        if (p.len != 0) {
+            add(p.addr, p.len, p.nexthop);
+            continue;
+        }
+        // rte_lpm takes depths 1..32: the default route goes in as its two halves,
+        // each where no /1 was given (that one is the longer match). So a lookup finds
+        // it in the table, as the four-wide path's first-level entries do.
+        for (const uint32_t half : {0u, 0x80000000u})
+            if (std::none_of(spec.prefixes.begin(), spec.prefixes.end(),
+                             [&](const Prefix &q) { return q.len == 1 && q.addr == half; }))
+                add(half, 1, p.nexthop);
     }
     nb_prefixes_ = spec.prefixes.size();
 }

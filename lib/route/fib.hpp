@@ -70,10 +70,10 @@ class Lpm {
     [[gnu::always_inline]] const Nexthop *lookup(uint32_t addr) const noexcept {
         uint32_t nh;
         if (rte_lpm_lookup(lpm_, addr, &nh) != 0) [[unlikely]]
-            return default_;
+            return nullptr;
         const Nexthop *found = &nexthops_[nh];
         // An element of the array: saying so spares the caller's null test on the
-        // path that found a prefix (only default_ can be null).
+        // path that found a prefix.
         if (!found) __builtin_unreachable();
         return found;
     }
@@ -109,8 +109,7 @@ class Lpm {
 
   private:
     rte_lpm *lpm_ = nullptr;
-    Nexthop *nexthops_ = nullptr;       // on the socket
-    const Nexthop *default_ = nullptr;  // 0.0.0.0/0 (rte_lpm takes depths 1..32 only)
+    Nexthop *nexthops_ = nullptr;  // on the socket
     size_t nb_nexthops_ = 0, nb_prefixes_ = 0;
 };
 

@@ -55,15 +55,44 @@ TEST(Lpm, MatchesTheNaiveLongestMatchOnRandomRoutes) {
         check(p.addr - 1);
     }
     check(0x08080808);
-    // A default route: rte_lpm takes depths 1..32, so 0.0.0.0/0 is kept beside it.
+    // The four-wide path's view of the same table: an address's first-level entry is
+    // its route's entry_of, unless its /24 holds a longer prefix (a second-level
+    // group: bit 25), and has no valid bit where there is no route.
+    auto check_x4 = [](const route::Lpm &t, uint32_t a) {
+        alignas(16) uint32_t e[4];
+        _mm_store_si128(reinterpret_cast<__m128i *>(e),
+                        t.entries_x4(_mm_setr_epi32(0, static_cast<int>(a), 0, 0)));
+        const route::Nexthop *nh = t.lookup(a);
+        if (e[1] & 0x02000000) return;
+        if (nh)
+            EXPECT_EQ(e[1], t.entry_of(nh)) << std::hex << a;
+        else
+            EXPECT_EQ(e[1] & 0x01000000, 0u) << std::hex << a;
+    };
+    for (int i = 0; i < 20000; ++i) {
+        const uint32_t r = static_cast<uint32_t>(rng());
+        check_x4(lpm,
+                 (rng() & 1) ? (0x0a000000 | (r & 0x00ffffff)) : (0xc6120000 | (r & 0x0001ffff)));
+        check_x4(lpm, static_cast<uint32_t>(rng()));
+    }
+    // A default route: rte_lpm takes depths 1..32, so 0.0.0.0/0 goes in as its two
+    // halves, each where no /1 of that address was given.
     spec.prefixes.push_back({0, 0, 5});
-    route::Lpm with_default(spec, SOCKET_ID_ANY, "test_lpm_default");
-    EXPECT_EQ(*with_default.lookup(0x08080808), spec.nexthops[5]);
-    for (int i = 0; i < 10000; ++i) {
-        const auto a = static_cast<uint32_t>(rng());
-        const route::Nexthop *got = with_default.lookup(a);
-        ASSERT_NE(got, nullptr);
-        EXPECT_EQ(*got, spec.nexthops[*route::naive_lookup(spec, a)]) << std::hex << a;
+    for (const bool explicit_half : {false, true}) {
+        if (explicit_half)  // before the default, which must not take its place
+            spec.prefixes.insert(spec.prefixes.end() - 1, {0x80000000, 1, 6});
+        route::Lpm with_default(spec, SOCKET_ID_ANY,
+                                explicit_half ? "test_lpm_half" : "test_lpm_default");
+        EXPECT_EQ(*with_default.lookup(0x08080808), spec.nexthops[5]);
+        EXPECT_EQ(*with_default.lookup(0xc0000201),
+                  spec.nexthops[explicit_half ? 6 : 5]);  // 192.0.2.1
+        for (int i = 0; i < 10000; ++i) {
+            const auto a = static_cast<uint32_t>(rng());
+            const route::Nexthop *got = with_default.lookup(a);
+            ASSERT_NE(got, nullptr);
+            EXPECT_EQ(*got, spec.nexthops[*route::naive_lookup(spec, a)]) << std::hex << a;
+            check_x4(with_default, a);
+        }
     }
 }
 
