@@ -123,13 +123,19 @@ namespace detail {
                                _mm_cmpeq_epi16(tops, _mm_set1_epi16(127)));
     bad = _mm_or_si128(bad, _mm_cmpgt_epi16(tops, _mm_set1_epi16(223)));
     bad = _mm_or_si128(bad, _mm_cmpgt_epi32(total, _mm_set1_epi32(mtu)));
-    for (uint32_t g = 0; g < rv.nb_own_x4; g += 4) {
+    // The first four addresses outside the loop: a router has at least one (each
+    // port an --ip), and rarely more than four (with none, the zeros there match
+    // only the source 0.0.0.0, refused above).
+    auto own4 = [&](uint32_t g) {
         const auto *o = reinterpret_cast<const __m128i *>(rv.own_x4[g]);
         bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o)),
                                              _mm_cmpeq_epi32(src, _mm_load_si128(o + 1))));
         bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o + 2)),
                                              _mm_cmpeq_epi32(src, _mm_load_si128(o + 3))));
-    }
+    };
+    own4(0);
+    for (uint32_t g = 4; g < rv.nb_own_x4; g += 4)
+        own4(g);
     if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xffff) return false;
     for (int k = 0; k < 4; ++k)
         x.f[k] = f[k];
