@@ -721,8 +721,8 @@ TEST(L3fwdMode, BurstsForwardAsOneFrameAtATimeWould) {
                 f[at] = static_cast<uint8_t>(rng());
                 if (rng() % 3) {
                     put16(f, 24, 0);
-                    put16(f, 24,
-                          ref_checksum(f.data() + 14, std::max<size_t>((f[14] & 0xfu) * 4u, 20)));
+                    const size_t ihl = std::max<size_t>((f[14] & 0xfu) * 4u, 20);
+                    put16(f, 24, ref_checksum(f.data() + 14, std::min(ihl, f.size() - 14)));
                 }
                 if (rng() % 8 == 0) f = pad60(Bytes(f.begin(), f.begin() + 14 + rng() % 40));
             }
