@@ -16,6 +16,7 @@
 
 #include "route/fib.hpp"
 #include "route/router.hpp"
+#include "wire/bytes.hpp"
 
 namespace c10m::route {
 
@@ -30,12 +31,6 @@ struct FourFrames {
 };
 
 namespace detail {
-
-[[gnu::always_inline]] inline uint32_t load_raw32(const uint8_t *p) noexcept {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return static_cast<uint32_t>(v);
-}
 
 // Per lane (u32), whether the ten 16-bit words of the lane's IPv4 header, spread over
 // five vectors two words a lane, sum to a multiple of 0xffff other than 0: its
@@ -70,7 +65,6 @@ namespace detail {
 [[gnu::always_inline]] inline bool judge_x4(uint8_t *const f[4], __m128i len, const PortIf &in,
                                             const RouterView &rv, uint32_t entry, uint16_t mtu,
                                             FourFrames &x) noexcept {
-    using detail::load_raw32;
     if (_mm_movemask_epi8(_mm_cmplt_epi32(len, _mm_set1_epi32(14 + 20)))) return false;
     // Ethernet and the IPv4 header's first byte, against the rx port's want and mask.
     const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i *>(in.head_want));
@@ -93,10 +87,10 @@ namespace detail {
     const __m128i w1 = _mm_unpackhi_epi64(lo01, lo23);  // identification, fragment
     const __m128i w2 = _mm_unpacklo_epi64(hi01, hi23);  // TTL, protocol, checksum
     const __m128i src = _mm_unpackhi_epi64(hi01, hi23);
-    __m128i dst = _mm_cvtsi32_si128(static_cast<int>(load_raw32(f[0] + 30)));
-    dst = _mm_insert_epi32(dst, static_cast<int>(load_raw32(f[1] + 30)), 1);
-    dst = _mm_insert_epi32(dst, static_cast<int>(load_raw32(f[2] + 30)), 2);
-    dst = _mm_insert_epi32(dst, static_cast<int>(load_raw32(f[3] + 30)), 3);
+    __m128i dst = _mm_cvtsi32_si128(static_cast<int>(wire::load32_raw(f[0] + 30)));
+    dst = _mm_insert_epi32(dst, static_cast<int>(wire::load32_raw(f[1] + 30)), 1);
+    dst = _mm_insert_epi32(dst, static_cast<int>(wire::load32_raw(f[2] + 30)), 2);
+    dst = _mm_insert_epi32(dst, static_cast<int>(wire::load32_raw(f[3] + 30)), 3);
 
     // Total length, byte-swapped into its lane: the frame is exactly that plus 14,
     // and it holds at least the 20-byte header.

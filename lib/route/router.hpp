@@ -73,7 +73,7 @@ struct RouterView {
         for (uint32_t j = 0; j < 4; ++j) {
             uint8_t b[4];
             wire::store32(b, own[g + j < nb_own ? g + j : g]);
-            std::memcpy(&w[j], b, 4);
+            w[j] = wire::load32_raw(b);
         }
         for (uint32_t r = 0; r < 4; ++r)
             for (uint32_t j = 0; j < 4; ++j)

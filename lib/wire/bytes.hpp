@@ -16,6 +16,13 @@ inline uint32_t load32(const uint8_t *p) noexcept {
 inline uint64_t load64(const uint8_t *p) noexcept {
     return uint64_t{load32(p)} << 32 | load32(p + 4);
 }
+// Four bytes as they lie, read into a native integer (no swap): for compares of
+// header words in place, as the router's vector lanes make them.
+inline uint32_t load32_raw(const uint8_t *p) noexcept {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
 inline void store16(uint8_t *p, uint16_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);
