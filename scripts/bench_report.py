@@ -311,6 +311,7 @@ def summarize(runs, modes):
         disturbed = sum(1 for p in pairs.values() if any(x["other"] >= NOISY for x in p.values()))
         redone = sum(1 for p in pairs.values() if any(x["attempt"] > 1 for x in p.values()))
         slow = sum(1 for p in pairs.values() for x in p.values() if is_slow(x))
+        costs = []
         ratios, cm, tm, ccpp, tcpp, offered, cdrop, tdrop, cbusy, tbusy = [], [], [], [], [], [], [], [], [], []
         for _, p in sorted(pairs.items()):
             c, t = p.get("c10m"), p.get(REF)
@@ -328,10 +329,15 @@ def summarize(runs, modes):
                 offered.append(t["g"].get("offered_mpps"))
             if c and t and "mpps" in c["f"] and "mpps" in t["f"] and t["f"]["mpps"] > 0:
                 ratios.append(c["f"]["mpps"] / t["f"]["mpps"])
+                # the same pair's costs: what each paid per packet, whoever set the rate
+                if c["f"].get("cpp") and t["f"].get("cpp"):
+                    costs.append(t["f"]["cpp"] / c["f"]["cpp"])
         out.append({
             "mode": mode, "pairs": len(ratios), "ratios": ratios,
             "ratio": med(ratios), "ratio_min": min(ratios) if ratios else None,
             "ratio_max": max(ratios) if ratios else None,
+            "cost": med(costs), "cost_min": min(costs) if costs else None,
+            "cost_max": max(costs) if costs else None, "cost_pairs": len(costs),
             "c10m_mpps": med(cm), "tp_mpps": med(tm), "c10m_cpp": med(ccpp), "tp_cpp": med(tcpp),
             "offered": med(offered), "c10m_drop": med(cdrop), "tp_drop": med(tdrop),
             "disturbed": disturbed, "redone": redone, "slow": slow, "c10m_busy": med(cbusy), "tp_busy": med(tbusy),
@@ -351,15 +357,18 @@ def bound_text(drop, busy):
 def main_table(summary):
     lines = [
         f"| mode | c10m Mpps | {REF} Mpps | median ratio c10m/{REF} (min–max, pairs) "
-        f"| c10m cycles/pkt | {REF} cycles/pkt | busy % c10m / {REF} | generator attempts Mpps "
+        f"| c10m cycles/pkt | {REF} cycles/pkt | median cost ratio {REF}/c10m cycles/pkt (min–max, pairs) "
+        f"| busy % c10m / {REF} | generator attempts Mpps "
         f"| gen. drops c10m / {REF} | bound by (c10m / {REF}) | pairs redone / still disturbed | slow-phase runs |",
-        "| --- | ---: | ---: | --- | ---: | ---: | --- | ---: | --- | --- | --- | --- |",
+        "| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- | --- | --- | --- |",
     ]
     for s in summary:
         lines.append(
             f"| {s['mode']} | {fmt(s['c10m_mpps'])} | {fmt(s['tp_mpps'])} | "
             f"**{fmt(s['ratio'], 3)}** ({fmt(s['ratio_min'], 3)}–{fmt(s['ratio_max'], 3)}, {s['pairs']}) | "
-            f"{fmt(s['c10m_cpp'], 1)} | {fmt(s['tp_cpp'], 1)} | {fmt(s['c10m_busy'], 0)} / {fmt(s['tp_busy'], 0)} | "
+            f"{fmt(s['c10m_cpp'], 1)} | {fmt(s['tp_cpp'], 1)} | "
+            f"{fmt(s['cost'], 3)} ({fmt(s['cost_min'], 3)}–{fmt(s['cost_max'], 3)}, {s['cost_pairs']}) | "
+            f"{fmt(s['c10m_busy'], 0)} / {fmt(s['tp_busy'], 0)} | "
             f"{fmt(s['offered'])} | "
             f"{fmt(s['c10m_drop'], 1, '%')} / {fmt(s['tp_drop'], 1, '%')} | "
             f"{bound_text(s['c10m_drop'], s['c10m_busy'])} / {bound_text(s['tp_drop'], s['tp_busy'])} | {s['redone']} / {s['disturbed']} | {s['slow']} |")
@@ -462,7 +471,10 @@ def generated_block(meta, summary, runs, commands):
     out.append("Mpps = packets the forwarder transmitted on the net_null port over the steady window, median "
                "over the runs; ratio = median over the pairs of c10m/testpmd from the same pair (adjacent runs). "
                "cycles/pkt = busy TSC cycles per forwarded packet over the whole run (c10m: its lcore stats; "
-               "testpmd: `--record-core-cycles` total cycles ÷ TX-packets of the null port; testpmd's busy % = its cycles/pkt × Mpps ÷ TSC rate). Generator attempts "
+               "testpmd: `--record-core-cycles` total cycles ÷ TX-packets of the null port; testpmd's busy % = its cycles/pkt × Mpps ÷ TSC rate); "
+               "cost ratio = median over the pairs of testpmd's cycles/pkt ÷ c10m's from the same pair (above 1: "
+               "c10m paid less per packet), the measure that still compares the forwarders when the generator "
+               "sets both rates. Generator attempts "
                f"= its accepted rate × attempts/accepted (an upper bound: a refused burst costs it less than a sent one). "
                f"'bound by forwarder' = the forwarder was busy ≥ {FWD_BOUND_BUSY:g}% of the time (busy = loop "
                f"iterations that received packets) and ≥ {GEN_BOUND_DROP:g}% of the generator's packets were "
