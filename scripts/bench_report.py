@@ -311,7 +311,7 @@ def summarize(runs, modes):
         disturbed = sum(1 for p in pairs.values() if any(x["other"] >= NOISY for x in p.values()))
         redone = sum(1 for p in pairs.values() if any(x["attempt"] > 1 for x in p.values()))
         slow = sum(1 for p in pairs.values() for x in p.values() if is_slow(x))
-        costs = []
+        costs, cgen, tgen = [], [], []
         ratios, cm, tm, ccpp, tcpp, offered, cdrop, tdrop, cbusy, tbusy = [], [], [], [], [], [], [], [], [], []
         for _, p in sorted(pairs.items()):
             c, t = p.get("c10m"), p.get(REF)
@@ -319,12 +319,14 @@ def summarize(runs, modes):
                 cm.append(c["f"]["mpps"])
                 ccpp.append(c["f"].get("cpp"))
                 cdrop.append(c["g"].get("drop_pct"))
+                cgen.append(c["g"].get("cpp"))
                 cbusy.append(busy_pct(c))
                 offered.append(c["g"].get("offered_mpps"))
             if t and "mpps" in t["f"]:
                 tm.append(t["f"]["mpps"])
                 tcpp.append(t["f"].get("cpp"))
                 tdrop.append(t["g"].get("drop_pct"))
+                tgen.append(t["g"].get("cpp"))
                 tbusy.append(busy_pct(t))
                 offered.append(t["g"].get("offered_mpps"))
             if c and t and "mpps" in c["f"] and "mpps" in t["f"] and t["f"]["mpps"] > 0:
@@ -338,6 +340,7 @@ def summarize(runs, modes):
             "ratio_max": max(ratios) if ratios else None,
             "cost": med(costs), "cost_min": min(costs) if costs else None,
             "cost_max": max(costs) if costs else None, "cost_pairs": len(costs),
+            "c10m_gen_cpp": med(cgen), "tp_gen_cpp": med(tgen),
             "c10m_mpps": med(cm), "tp_mpps": med(tm), "c10m_cpp": med(ccpp), "tp_cpp": med(tcpp),
             "offered": med(offered), "c10m_drop": med(cdrop), "tp_drop": med(tdrop),
             "disturbed": disturbed, "redone": redone, "slow": slow, "c10m_busy": med(cbusy), "tp_busy": med(tbusy),
@@ -359,8 +362,9 @@ def main_table(summary):
         f"| mode | c10m Mpps | {REF} Mpps | median ratio c10m/{REF} (min–max, pairs) "
         f"| c10m cycles/pkt | {REF} cycles/pkt | median cost ratio {REF}/c10m cycles/pkt (min–max, pairs) "
         f"| busy % c10m / {REF} | generator attempts Mpps "
-        f"| gen. drops c10m / {REF} | bound by (c10m / {REF}) | pairs redone / still disturbed | slow-phase runs |",
-        "| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- | --- | --- | --- |",
+        f"| gen. drops c10m / {REF} | gen. cycles/pkt c10m / {REF} | bound by (c10m / {REF}) "
+        f"| pairs redone / still disturbed | slow-phase runs |",
+        "| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- | --- | --- | --- | --- |",
     ]
     for s in summary:
         lines.append(
@@ -371,6 +375,7 @@ def main_table(summary):
             f"{fmt(s['c10m_busy'], 0)} / {fmt(s['tp_busy'], 0)} | "
             f"{fmt(s['offered'])} | "
             f"{fmt(s['c10m_drop'], 1, '%')} / {fmt(s['tp_drop'], 1, '%')} | "
+            f"{fmt(s['c10m_gen_cpp'], 1)} / {fmt(s['tp_gen_cpp'], 1)} | "
             f"{bound_text(s['c10m_drop'], s['c10m_busy'])} / {bound_text(s['tp_drop'], s['tp_busy'])} | {s['redone']} / {s['disturbed']} | {s['slow']} |")
     return "\n".join(lines)
 
@@ -474,7 +479,8 @@ def generated_block(meta, summary, runs, commands):
                "testpmd: `--record-core-cycles` total cycles ÷ TX-packets of the null port; testpmd's busy % = its cycles/pkt × Mpps ÷ TSC rate); "
                "cost ratio = median over the pairs of testpmd's cycles/pkt ÷ c10m's from the same pair (above 1: "
                "c10m paid less per packet), the measure that still compares the forwarders when the generator "
-               "sets both rates. Generator attempts "
+               "sets both rates. Generator cycles/pkt = the generator's `--record-core-cycles` total ÷ the packets "
+               "it got into memif, in the runs with c10m and with testpmd forwarding. Generator attempts "
                f"= its accepted rate × attempts/accepted (an upper bound: a refused burst costs it less than a sent one). "
                f"'bound by forwarder' = the forwarder was busy ≥ {FWD_BOUND_BUSY:g}% of the time (busy = loop "
                f"iterations that received packets) and ≥ {GEN_BOUND_DROP:g}% of the generator's packets were "
