@@ -54,6 +54,16 @@ namespace detail {
     return _mm_cmpeq_epi32(s, low);
 }
 
+// Whether src (four addresses, one a lane) equals any of the four addresses whose
+// rotations are at o[0..4) (RouterView::own_x4), OR-ed into bad. A function, not a
+// lambda: GCC left the lambda out of line, and a call spills every live vector.
+[[gnu::always_inline]] inline __m128i own4(__m128i bad, __m128i src, const __m128i *o) noexcept {
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o)),
+                                         _mm_cmpeq_epi32(src, _mm_load_si128(o + 1))));
+    return _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o + 2)),
+                                          _mm_cmpeq_epi32(src, _mm_load_si128(o + 3))));
+}
+
 }  // namespace detail
 
 // Whether all four frames at f (whose lengths are the lanes of len) are ones that
@@ -120,16 +130,12 @@ namespace detail {
     // The first four addresses outside the loop: a router has at least one (each
     // port an --ip), and rarely more than four (with none, the zeros there match
     // only the source 0.0.0.0, refused above).
-    auto own4 = [&](uint32_t g) {
-        const auto *o = reinterpret_cast<const __m128i *>(rv.own_x4[g]);
-        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o)),
-                                             _mm_cmpeq_epi32(src, _mm_load_si128(o + 1))));
-        bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi32(src, _mm_load_si128(o + 2)),
-                                             _mm_cmpeq_epi32(src, _mm_load_si128(o + 3))));
-    };
-    own4(0);
-    for (uint32_t g = 4; g < rv.nb_own_x4; g += 4)
-        own4(g);
+    const auto *own = reinterpret_cast<const __m128i *>(rv.own_x4);
+    bad = detail::own4(bad, src, own);
+    if (rv.nb_own_x4 > 4) [[unlikely]] {
+        for (uint32_t g = 4; g < rv.nb_own_x4; g += 4)
+            bad = detail::own4(bad, src, own + g);
+    }
     if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xffff) return false;
     for (int k = 0; k < 4; ++k)
         x.f[k] = f[k];
