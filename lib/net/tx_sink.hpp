@@ -25,7 +25,7 @@ struct TxSink {
     Fn reclaim_fn = nullptr;
     rte_mbuf *pkts[2 * kMaxBurst];
 
-    void push(rte_mbuf *m) noexcept {
+    [[gnu::always_inline]] void push(rte_mbuf *m) noexcept {
         pkts[count++] = m;
         if (count >= burst) [[unlikely]]
             send_fn(*this);

@@ -7,27 +7,27 @@
 // casting a packet pointer to a struct.
 namespace c10m::wire {
 
-inline uint16_t load16(const uint8_t *p) noexcept {
+[[gnu::always_inline]] inline uint16_t load16(const uint8_t *p) noexcept {
     return static_cast<uint16_t>(p[0] << 8 | p[1]);
 }
-inline uint32_t load32(const uint8_t *p) noexcept {
+[[gnu::always_inline]] inline uint32_t load32(const uint8_t *p) noexcept {
     return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
-inline uint64_t load64(const uint8_t *p) noexcept {
+[[gnu::always_inline]] inline uint64_t load64(const uint8_t *p) noexcept {
     return uint64_t{load32(p)} << 32 | load32(p + 4);
 }
 // Four bytes as they lie, read into a native integer (no swap): for compares of
 // header words in place, as the router's vector lanes make them.
-inline uint32_t load32_raw(const uint8_t *p) noexcept {
+[[gnu::always_inline]] inline uint32_t load32_raw(const uint8_t *p) noexcept {
     uint32_t v;
     std::memcpy(&v, p, 4);
     return v;
 }
-inline void store16(uint8_t *p, uint16_t v) noexcept {
+[[gnu::always_inline]] inline void store16(uint8_t *p, uint16_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);
 }
-inline void store32(uint8_t *p, uint32_t v) noexcept {
+[[gnu::always_inline]] inline void store32(uint8_t *p, uint32_t v) noexcept {
     p[0] = static_cast<uint8_t>(v >> 24);
     p[1] = static_cast<uint8_t>(v >> 16);
     p[2] = static_cast<uint8_t>(v >> 8);
