@@ -3,10 +3,12 @@
 // The forward path's common case four frames at a time, in SSE registers (as DPDK's
 // l3fwd does): the checks fast_path() (router.hpp) makes one frame at a time, made on
 // four at once as lanes of vectors, with one branch for all of them. It answers for
-// the four together: yes only when each is a plain forward whose route is one given
-// table entry (the burst's last gateway, whose neighbour is known). Any other group
-// goes back to one frame at a time, so no frame's fate depends on its neighbours in
-// the burst. Nothing is written until all four passed.
+// the four together: yes when each is a plain forward whose route is one given table
+// entry (the burst's last gateway, whose neighbour is known); "mixed" when each is a
+// plain forward but their routes differ, for the caller to match each lane's entry
+// with a gateway it knows. Any other group goes back to one frame at a time, so no
+// frame's fate depends on its neighbours in the burst. Nothing is written until all
+// four passed.
 #include <rte_config.h>
 #include <smmintrin.h>
 
@@ -28,6 +30,13 @@ struct FourFrames {
     uint8_t *f[4];
     __m128i head[4];  // each frame's first 16 bytes
     __m128i ttl;      // per lane, the 32-bit word at IPv4 offset 8 (TTL, protocol, checksum)
+    __m128i entries;  // mixed: per lane, the route's first-level entry (Lpm::entries_x4)
+};
+
+enum class Judged : uint8_t {
+    no,       // some frame is not a plain forward (or lacks its checks): one at a time
+    mixed,    // all four plain forwards within rv.min_mtu, not all by `entry` within `mtu`
+    one_hop,  // all four plain forwards by `entry`, within `mtu`
 };
 
 namespace detail {
@@ -67,15 +76,16 @@ namespace detail {
 }  // namespace detail
 
 // Whether all four frames at f (whose lengths are the lanes of len) are ones that
-// fast_path() takes, each routed by the table entry `entry` (Lpm::entry_of) with
-// `mtu` its fast_mtu, and each as long as its IPv4 header says (no Ethernet padding to
-// trim, which leaves a forward's frame as it is but for TTL, checksum and MACs).
-// Reads each frame's first 34 bytes once all four are that long. On true, x holds
-// what rewrite_x4 needs; on false, nothing is written and fast_path() decides each.
-[[gnu::always_inline]] inline bool judge_x4(uint8_t *const f[4], __m128i len, const PortIf &in,
-                                            const RouterView &rv, uint32_t entry, uint16_t mtu,
-                                            FourFrames &x) noexcept {
-    if (_mm_movemask_epi8(_mm_cmplt_epi32(len, _mm_set1_epi32(14 + 20)))) return false;
+// fast_path() takes but for their route, each as long as its IPv4 header says (no
+// Ethernet padding to trim, which leaves a forward's frame as it is but for TTL,
+// checksum and MACs); and whether each is routed by the table entry `entry`
+// (Lpm::entry_of) with `mtu` its fast_mtu. Reads each frame's first 34 bytes once all
+// four are that long. Unless it says no, x holds what rewrite_x4 needs (mixed: and
+// each lane's entry); either way nothing is written.
+[[gnu::always_inline]] inline Judged judge_x4(uint8_t *const f[4], __m128i len, const PortIf &in,
+                                              const RouterView &rv, uint32_t entry, uint16_t mtu,
+                                              FourFrames &x) noexcept {
+    if (_mm_movemask_epi8(_mm_cmplt_epi32(len, _mm_set1_epi32(14 + 20)))) return Judged::no;
     // Ethernet and the IPv4 header's first byte, against the rx port's want and mask.
     const __m128i want = _mm_load_si128(reinterpret_cast<const __m128i *>(in.head_want));
     const __m128i mask = _mm_load_si128(reinterpret_cast<const __m128i *>(in.head_mask));
@@ -84,7 +94,7 @@ namespace detail {
     const __m128i diff =
         _mm_or_si128(_mm_or_si128(_mm_xor_si128(x.head[0], want), _mm_xor_si128(x.head[1], want)),
                      _mm_or_si128(_mm_xor_si128(x.head[2], want), _mm_xor_si128(x.head[3], want)));
-    if (!_mm_testz_si128(diff, mask)) return false;
+    if (!_mm_testz_si128(diff, mask)) return Judged::no;
     // The IPv4 headers' first 16 bytes, transposed: row j holds each frame's 32-bit
     // word j (as it lies in memory) in that frame's lane; dst the last word.
     const __m128i i0 = _mm_loadu_si128(reinterpret_cast<const __m128i *>(f[0] + 14));
@@ -112,21 +122,22 @@ namespace detail {
                                            _mm_set1_epi32(1)));  // TTL > 1
     ok = _mm_and_si128(ok, detail::checksum_ok_x4(w0, w1, w2, src, dst));
     // The route: each destination's first-level entry is `entry` (valid, not
-    // extended to a second level, the depth bits aside).
+    // extended to a second level, the depth bits aside), and the egress MTU holds it.
     const __m128i dst_host =
         _mm_shuffle_epi8(dst, _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
-    ok = _mm_and_si128(
-        ok, _mm_cmpeq_epi32(rv.lpm->entries_x4(dst_host), _mm_set1_epi32(static_cast<int>(entry))));
+    const __m128i entries = rv.lpm->entries_x4(dst_host);
+    const __m128i route_ok =
+        _mm_andnot_si128(_mm_cmpgt_epi32(total, _mm_set1_epi32(mtu)),
+                         _mm_cmpeq_epi32(entries, _mm_set1_epi32(static_cast<int>(entry))));
     // Never forwarded: a source or destination whose first byte is 0, 127 or 224 and
     // up (detail::kOddTop), as 16-bit lanes (source's low, destination's high); a
-    // source that is ours; longer than the egress MTU.
+    // source that is ours.
     const __m128i tops =
         _mm_or_si128(_mm_and_si128(src, _mm_set1_epi32(0xff)),
                      _mm_and_si128(_mm_slli_epi32(dst, 16), _mm_set1_epi32(0xff0000)));
     __m128i bad = _mm_or_si128(_mm_cmpeq_epi16(tops, _mm_setzero_si128()),
                                _mm_cmpeq_epi16(tops, _mm_set1_epi16(127)));
     bad = _mm_or_si128(bad, _mm_cmpgt_epi16(tops, _mm_set1_epi16(223)));
-    bad = _mm_or_si128(bad, _mm_cmpgt_epi32(total, _mm_set1_epi32(mtu)));
     // The first four addresses outside the loop: a router has at least one (each
     // port an --ip), and rarely more than four (with none, the zeros there match
     // only the source 0.0.0.0, refused above).
@@ -136,17 +147,28 @@ namespace detail {
         for (uint32_t g = 4; g < rv.nb_own_x4; g += 4)
             bad = detail::own4(bad, src, own + g);
     }
-    if (_mm_movemask_epi8(_mm_andnot_si128(bad, ok)) != 0xffff) return false;
+    ok = _mm_andnot_si128(bad, ok);
     for (int k = 0; k < 4; ++k)
         x.f[k] = f[k];
     x.ttl = w2;
-    return true;
+    if (_mm_movemask_epi8(_mm_and_si128(ok, route_ok)) == 0xffff) [[likely]]
+        return Judged::one_hop;
+    ok = _mm_andnot_si128(_mm_cmpgt_epi32(total, _mm_set1_epi32(rv.min_mtu)), ok);
+    if (_mm_movemask_epi8(ok) != 0xffff) return Judged::no;
+    x.entries = entries;
+    return Judged::mixed;
 }
 
 // decrement_ttl() (router.hpp) on the four lanes of x.ttl, and the Ethernet addresses
-// (the 12 bytes at macs: the next hop's MAC, then the egress port's) written into
-// each frame's first 16 bytes as judge_x4 read them: one 16-byte store per frame.
-[[gnu::always_inline]] inline void rewrite_x4(const FourFrames &x, const uint8_t *macs) noexcept {
+// (the 12 bytes at macs[k] for frame k: the next hop's MAC, then the egress port's)
+// written into each frame's first 16 bytes as judge_x4 read them: one 16-byte store
+// per frame. The addresses are read before any frame is written, so that one pointer
+// given four times is read once.
+[[gnu::always_inline]] inline void rewrite_x4(const FourFrames &x,
+                                              const uint8_t *const macs[4]) noexcept {
+    __m128i m[4];
+    for (int k = 0; k < 4; ++k)
+        m[k] = _mm_loadu_si128(reinterpret_cast<const __m128i *>(macs[k]));
     // w + 0xffff, one more where w >= 0xfffe0000 (unsigned, by a signed compare of
     // both sides with their top bits flipped).
     const __m128i top = _mm_set1_epi32(static_cast<int>(0x80000000u));
@@ -157,9 +179,9 @@ namespace detail {
     alignas(16) uint32_t lanes[4];
     _mm_store_si128(reinterpret_cast<__m128i *>(lanes), w);
     // The 12 address bytes as the low six 16-bit words, the frame's bytes 12..15 kept.
-    const __m128i m = _mm_loadu_si128(reinterpret_cast<const __m128i *>(macs));
     for (int k = 0; k < 4; ++k) {
-        _mm_storeu_si128(reinterpret_cast<__m128i *>(x.f[k]), _mm_blend_epi16(x.head[k], m, 0x3f));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(x.f[k]),
+                         _mm_blend_epi16(x.head[k], m[k], 0x3f));
         std::memcpy(x.f[k] + 14 + 8, &lanes[k], 4);
     }
 }

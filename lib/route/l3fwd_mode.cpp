@@ -88,6 +88,11 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
     l.view.lpm = table_for(env);
     l.socket = env.socket;
     l.pool = env.pool;
+    l.hops = static_cast<HopSlot *>(rte_zmalloc_socket(
+        "c10m_l3fwd_hops", l.view.lpm->nb_nexthops() * sizeof(HopSlot), 64, env.socket));
+    if (!l.hops)
+        throw SetupError("l3fwd: no memory on socket " + std::to_string(env.socket) +
+                         " for lcore " + std::to_string(env.lcore) + "'s next-hop slots");
     for (const auto &p : *env.ports) {
         PortIf &pi = l.view.ports[p.id];
         pi.forwarding = true;
@@ -99,6 +104,9 @@ void L3fwd::init(Lcore &l, const pipeline::LcoreEnv &env) {
             throw SetupError("internal: lcore " + std::to_string(env.lcore) +
                              " has no tx buffer on port " + std::to_string(p.id));
     }
+    l.view.min_mtu = UINT16_MAX;
+    for (const auto &p : *env.ports)
+        l.view.min_mtu = std::min(l.view.min_mtu, l.view.ports[p.id].mtu);
     for (const auto &a : cfg.ips) {
         PortIf &pi = l.view.ports[a.port];
         pi.host.has_ip = true;
@@ -134,6 +142,8 @@ void L3fwd::release(Lcore &l) noexcept {
 }
 
 void L3fwd::fini(Lcore &l) noexcept {
+    rte_free(l.hops);
+    l.hops = nullptr;
     if (l.view.lpm) table_done(l.socket);
     l.view.lpm = nullptr;
 }

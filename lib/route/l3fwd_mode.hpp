@@ -27,6 +27,18 @@ struct L3fwd : pipeline::ModeBase {
     static constexpr bool kRepliesOnRxPort = true;  // host replies and ICMP errors
     static constexpr bool kTxAnyPort = true;        // forwarded packets: any port
 
+    // A gateway next hop as a forward found it usable in the current generation
+    // (Lcore::gen): its neighbour entry, egress buffer and fast_mtu. One per next hop
+    // of the route table, indexed as its entries name it: one() finds a gateway's
+    // neighbour here without a hash lookup, and the four-wide path routes groups whose
+    // frames go to different gateways.
+    struct HopSlot {
+        const Neighbours::Entry *e = nullptr;
+        net::TxSink *out = nullptr;
+        uint64_t gen = 0;  // valid while it equals Lcore::gen
+        uint16_t mtu = 0;
+    };
+
     struct Lcore {
         RouterView view;  // ports, addresses and the socket's route table
         Neighbours neigh;
@@ -40,6 +52,13 @@ struct L3fwd : pipeline::ModeBase {
         // The gateway the last burst ended with (Burst::hop), as a first guess for the
         // next; a route's next hop, stable while the table lives.
         const Nexthop *last_hop = nullptr;
+        // A slot filled in this generation is as one() would find it: the generation
+        // ends whenever the neighbour table may change (a packet on the slow path, ARP
+        // requests sent at a burst's end, a timer scan) and when the earliest deadline
+        // of a slot's neighbour entry comes (slots_until).
+        uint64_t gen = 1;
+        uint64_t slots_until = 0;
+        HopSlot *hops = nullptr;  // lpm's nb_nexthops(), on the lcore's socket
     };
     struct Stream {
         uint16_t port = 0;
@@ -115,7 +134,7 @@ struct L3fwd : pipeline::ModeBase {
         uint16_t mtu = 0;    // hop's fast_mtu
     };
 
-    [[gnu::always_inline]] static inline void remember(const Lcore &l, Burst &b, const Nexthop *nh,
+    [[gnu::always_inline]] static inline void remember(Lcore &l, Burst &b, const Nexthop *nh,
                                                        const Neighbours::Entry *e,
                                                        net::TxSink *o) noexcept {
         b.hop = nh;
@@ -123,6 +142,13 @@ struct L3fwd : pipeline::ModeBase {
         b.out = o;
         b.entry = l.view.lpm->entry_of(nh);
         b.mtu = nh->fast_mtu;
+        l.hops[b.entry & 0xffffff] = HopSlot{e, o, l.gen, nh->fast_mtu};
+        if (e->deadline < l.slots_until) l.slots_until = e->deadline;
+    }
+
+    [[gnu::always_inline]] static inline void new_generation(Lcore &l) noexcept {
+        ++l.gen;
+        l.slots_until = UINT64_MAX;
     }
 
     // The last burst's gateway, for this one, if its neighbour entry is usable as
@@ -148,6 +174,8 @@ struct L3fwd : pipeline::ModeBase {
                                                     uint16_t n, net::TxSink &tx, uint64_t now,
                                                     stats::Tally &t) noexcept {
         Burst b;
+        if (now >= l.slots_until) [[unlikely]]
+            new_generation(l);
         if (l.last_hop) adopt(l, b, l.last_hop, now);
         const PortIf &in = l.view.ports[s.port];
         for (uint16_t i = 0; i < n && i < kPrefetchAhead; ++i)
@@ -192,7 +220,13 @@ struct L3fwd : pipeline::ModeBase {
         if (b.forwarded) t.add(stats::Event::l3_forwarded, b.forwarded);
         // ARP requests and packets released by an ARP reply, now that the rx port's
         // buffer is compacted.
-        l.neigh.drain_queue([&](Neighbours::Entry &e) { service(l, e, now, t); });
+        bool serviced = false;
+        l.neigh.drain_queue([&](Neighbours::Entry &e) {
+            serviced = true;
+            service(l, e, now, t);
+        });
+        if (serviced) [[unlikely]]
+            new_generation(l);
     }
 
     // Four packets' fate, when they are plain forwards to the burst's gateway b.hop
@@ -220,17 +254,58 @@ struct L3fwd : pipeline::ModeBase {
                                rte_pktmbuf_mtod(m[2], uint8_t *),
                                rte_pktmbuf_mtod(m[3], uint8_t *)};
         FourFrames x;
-        if (!judge_x4(f, len, in, l.view, b.entry, b.mtu, x)) return false;
-        rewrite_x4(x, b.e->mac);
-        for (int k = 0; k < 4; ++k)
-            net::clear_rx_flags(m[k]);
-        if (b.out == &tx) {  // out of the rx port: kept in place, as emit() does
-            std::memmove(pkts + b.kept, at, 4 * sizeof(rte_mbuf *));
-            b.kept = static_cast<uint16_t>(b.kept + 4);
-        } else {
-            b.out->push4(at);
+        const Judged j = judge_x4(f, len, in, l.view, b.entry, b.mtu, x);
+        if (j == Judged::one_hop) [[likely]] {
+            const uint8_t *const macs[4] = {b.e->mac, b.e->mac, b.e->mac, b.e->mac};
+            rewrite_x4(x, macs);
+            for (int k = 0; k < 4; ++k)
+                net::clear_rx_flags(m[k]);
+            if (b.out == &tx) {  // out of the rx port: kept in place, as emit() does
+                std::memmove(pkts + b.kept, at, 4 * sizeof(rte_mbuf *));
+                b.kept = static_cast<uint16_t>(b.kept + 4);
+            } else {
+                b.out->push4(at);
+            }
+        } else if (j == Judged::no || !mixed(l, x, m, at, pkts, b, tx)) {
+            return false;
         }
         b.forwarded = static_cast<uint16_t>(b.forwarded + 4);
+        return true;
+    }
+
+    // Four plain forwards whose routes differ (judge_x4 said mixed, each within the
+    // smallest MTU): taken when each lane's route is a gateway found usable in this
+    // generation (a slot in l.hops), as one() would send it there; then rewritten and
+    // sent, and true. Otherwise false, and nothing done. One branch for each test of
+    // the four: a per-lane loop of them cost 18 instructions a packet.
+    [[gnu::always_inline]] static inline bool mixed(Lcore &l, const FourFrames &x,
+                                                    rte_mbuf *const m[4], rte_mbuf **at,
+                                                    rte_mbuf **pkts, Burst &b,
+                                                    net::TxSink &tx) noexcept {
+        // Valid and not extended to a second level: the low 24 bits index nexthops.
+        const __m128i e = x.entries;
+        if (_mm_movemask_epi8(
+                _mm_cmpeq_epi32(_mm_and_si128(e, _mm_set1_epi32(RTE_LPM_VALID_EXT_ENTRY_BITMASK)),
+                                _mm_set1_epi32(RTE_LPM_LOOKUP_SUCCESS))) != 0xffff)
+            return false;
+        const __m128i idx = _mm_and_si128(e, _mm_set1_epi32(0xffffff));
+        const HopSlot *const h[4] = {
+            &l.hops[_mm_cvtsi128_si32(idx)], &l.hops[_mm_extract_epi32(idx, 1)],
+            &l.hops[_mm_extract_epi32(idx, 2)], &l.hops[_mm_extract_epi32(idx, 3)]};
+        if (((h[0]->gen ^ l.gen) | (h[1]->gen ^ l.gen) | (h[2]->gen ^ l.gen) |
+             (h[3]->gen ^ l.gen)) != 0)
+            return false;
+        const uint8_t *const macs[4] = {h[0]->e->mac, h[1]->e->mac, h[2]->e->mac, h[3]->e->mac};
+        rewrite_x4(x, macs);
+        for (int k = 0; k < 4; ++k)
+            net::clear_rx_flags(m[k]);
+        if (h[0]->out == h[1]->out && h[0]->out == h[2]->out && h[0]->out == h[3]->out &&
+            h[0]->out != &tx) {
+            h[0]->out->push4(at);
+        } else {
+            for (int k = 0; k < 4; ++k)
+                emit(m[k], h[k]->out, tx, pkts, b.kept);
+        }
         return true;
     }
 
@@ -257,6 +332,19 @@ struct L3fwd : pipeline::ModeBase {
                 emit(m, b.out, tx, pkts, b.kept);
                 return;
             }
+            // Another gateway this generation found usable.
+            const HopSlot &h = l.hops[l.view.lpm->entry_of(nh) & 0xffffff];
+            if (h.gen == l.gen) [[likely]] {
+                rewrite(m, f, total, *h.e);
+                ++b.forwarded;
+                emit(m, h.out, tx, pkts, b.kept);
+                b.hop = nh;
+                b.e = h.e;
+                b.out = h.out;
+                b.entry = l.view.lpm->entry_of(nh);
+                b.mtu = h.mtu;
+                return;
+            }
             // Read before the frame is written: a store through uint8_t * may
             // alias anything, and the compiler would load these again.
             const uint16_t out = nh->port;
@@ -272,6 +360,7 @@ struct L3fwd : pipeline::ModeBase {
             }
         }
         b.hop = nullptr;
+        new_generation(l);
         // Everything else, and a next hop not yet usable: the full decision.
         const Decision d = classify(f, len, s.port, l.view, ipcsum);
         if (d.fate == Fate::forward) {
@@ -313,6 +402,7 @@ struct L3fwd : pipeline::ModeBase {
         if (now < l.next_scan) [[likely]]
             return false;
         l.next_scan = now + l.scan_period;
+        new_generation(l);
         l.pushed = 0;
         l.neigh.for_each_due(now, [&](Neighbours::Entry &e) { service(l, e, now, t); });
         return l.pushed != 0;

@@ -63,6 +63,9 @@ struct RouterView {
     // four sources test each against the group's four addresses.
     alignas(16) uint32_t own_x4[2 * RTE_MAX_ETHPORTS][4] = {};
     uint32_t nb_own_x4 = 0;  // vectors in own_x4, a multiple of 4
+    // The smallest MTU of the forwarding ports: what judge_x4 holds a group routed to
+    // several next hops to, instead of each one's own.
+    uint16_t min_mtu = 0;
 
     static uint32_t own_bit(uint32_t a) noexcept { return (a * 2654435761u) >> 26; }
     void add_own(uint32_t a) noexcept {

@@ -357,6 +357,63 @@ TEST(L3fwdMode, AGatewayEvictedInTheMiddleOfABurstIsNotUsedAfterIt) {
     EXPECT_EQ(r.event(stats::Event::l3_held), 5u);
 }
 
+// The same eviction under the four-wide path's per-gateway slots: a group mixing B
+// and D after D's entry went to a newcomer must not go out with the newcomer's MAC
+// (the slow path that evicted it ends the slots' generation).
+TEST(L3fwdMode, AGatewayEvictedMidBurstIsNotUsedByAMixedGroupAfterIt) {
+    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
+    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0 (198.18.0.0/16 here)
+    Router r({"--route", "198.19.8.0/24,0,198.18.1.7"}, "0:198.18.0.1/16");
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130800, 1)}, 5);
+    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120001, kMac0)}, 6);
+    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
+    const auto bucket = [](uint32_t ip) { return (ip * 2654435761u) >> 24; };
+    auto via_d = [](uint32_t host) { return ip_frame(kMac0, kHostA, kA, 0xc6130800 | host, 2); };
+    auto b = [](uint32_t host) { return ip_frame(kMac0, kHostA, kA, kBehindB + host, 3); };
+    // B, then a group mixing B and D (one at a time, which fills both slots), four
+    // newcomers in D's bucket (the fourth evicts D), B again, then mixed groups.
+    std::vector<Bytes> burst = {b(0), via_d(1), b(1), via_d(2)};
+    for (uint32_t ip = 0xc6120200; burst.size() < 8; ++ip)
+        if (bucket(ip) == bucket(kD)) burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 4));
+    for (const Bytes &f : {b(2), b(3), via_d(3), b(4), via_d(4), b(5), via_d(5), b(6)})
+        burst.push_back(f);
+    r.rx(0, burst, 7);
+    std::vector<uint32_t> to_d;
+    for (const Bytes &f : r.out[0].take()) {
+        if (get16(f, 12) == 0x0806) continue;
+        to_d.push_back(get32(f, 30));
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD));
+    }
+    EXPECT_EQ(to_d, (std::vector<uint32_t>{0xc6130801, 0xc6130802}))
+        << "only the packets via D before the eviction leave";
+    const auto to_b = r.out[1].take();
+    EXPECT_EQ(to_b.size(), 7u);
+    for (const Bytes &f : to_b)
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostB));
+}
+
+// A gateway's slot lasts no longer than its neighbour entry's reachable time: the
+// first forward after it is still sent, and the entry is confirmed by a unicast ARP
+// probe (as the kernel's stale -> probe), even with no timer scan in between.
+TEST(L3fwdMode, AGatewayPastItsReachableTimeIsProbedThoughItsSlotWasFilled) {
+    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
+    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0: the way to 198.19.6.0/24
+    Router r({"--route", "198.19.6.0/24,0,198.18.1.7"});
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130601, 1)}, 5);
+    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120101, kMac0)}, 6);
+    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130602, 2)}, 7);  // fills D's slot
+    ASSERT_EQ(r.out[0].take().size(), 1u);
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130603, 3)}, 7 + 31 * kHz);
+    size_t forwards = 0, probes = 0;
+    for (const Bytes &f : r.out[0].take()) {
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD)) << "to D, by unicast";
+        ++(get16(f, 12) == 0x0806 ? probes : forwards);
+    }
+    EXPECT_EQ(forwards, 1u);
+    EXPECT_EQ(probes, 1u);
+}
+
 TEST(L3fwdMode, ANextHopThatNeverAnswersGetsThreeRequestsThenHostUnreachable) {
     Router r;
     const auto in = ip_frame(kMac0, kHostA, kA, kC, 20);
@@ -702,20 +759,96 @@ TEST(L3fwdMode, FourAtATimeTakesFourPlainForwardsAndNothingElse) {
         }
 }
 
+// Gateways besides B: D (198.19.1.3) on port 1 for 198.19.6.0/24, and E (198.18.1.3)
+// back on port 0 for 198.18.7.0/24, both static neighbours.
+const std::vector<std::string> kMoreGateways = {
+    "--route", "198.19.6.0/24,1,198.19.1.3", "--neighbor", "1,198.19.1.3,02:00:00:00:0d:03",
+    "--route", "198.18.7.0/24,0,198.18.1.3", "--neighbor", "0,198.18.1.3,02:00:00:00:0e:03"};
+constexpr uint32_t kBehindD = 0xc6130601;  // 198.19.6.1 via D
+constexpr uint32_t kBehindE = 0xc6120701;  // 198.18.7.1 via E
+
+// The four-wide path takes a group whose frames go to different gateways when each
+// gateway was found usable in this generation (as a forward there leaves it), and
+// sends each frame where one at a time would; a group with a gateway not yet seen
+// goes one at a time, nothing written.
+TEST(L3fwdMode, FourAtATimeTakesMixedGatewaysSeenInThisGeneration) {
+    auto to = [](uint32_t dst, size_t payload) {
+        return ip_frame(kMac0, kHostA, kA, dst, payload);
+    };
+    const std::vector<Bytes> frames = {to(kBehindB, 4), to(kBehindD, 100), to(kBehindE, 30),
+                                       to(kBehindB, 60)};
+    auto group = [&](Router &r, bool seen_d, bool seen_e, bool &taken) {
+        rte_mbuf *m[4];
+        for (int k = 0; k < 4; ++k)
+            m[k] = r.pool.frame(frames[k]);
+        L3fwd::Burst b;
+        L3fwd::new_generation(*r.l);
+        if (seen_d) L3fwd::adopt(*r.l, b, r.l->view.lpm->lookup(kBehindD), 0);
+        if (seen_e) L3fwd::adopt(*r.l, b, r.l->view.lpm->lookup(kBehindE), 0);
+        L3fwd::adopt(*r.l, b, r.l->view.lpm->lookup(kBehindB), 0);
+        // where the loop has them: in the rx port's buffer, past what it holds
+        rte_mbuf **pkts = r.out[0].pkts + r.out[0].count;
+        std::copy(m, m + 4, pkts);
+        taken = L3fwd::four<false>(*r.l, r.l->view.ports[0], pkts, pkts, b, r.out[0]);
+        if (!taken) {
+            for (int k = 0; k < 4; ++k) {
+                EXPECT_EQ(bytes_of(m[k]), frames[k]) << "lane " << k << ": nothing written";
+                rte_pktmbuf_free(m[k]);
+            }
+            return;
+        }
+        EXPECT_EQ(b.forwarded, 4u);
+        r.out[0].count = static_cast<uint16_t>(r.out[0].count + b.kept);  // as burst() does
+    };
+    {
+        Router r(kMoreGateways), one(kMoreGateways);
+        bool taken = false;
+        group(r, true, true, taken);
+        ASSERT_TRUE(taken);
+        for (const auto &f : frames)
+            one.rx(0, {f});
+        for (uint16_t p = 0; p < 2; ++p)
+            EXPECT_EQ(r.out[p].take(), one.out[p].take()) << "port " << p << ": as one at a time";
+    }
+    for (const auto &[d, e] : {std::pair{false, true}, std::pair{true, false}}) {
+        Router r(kMoreGateways);
+        bool taken = true;
+        group(r, d, e, taken);
+        EXPECT_FALSE(taken) << "D seen " << d << ", E seen " << e;
+        EXPECT_TRUE(r.out[0].take().empty());
+        EXPECT_TRUE(r.out[1].take().empty());
+    }
+    {  // seen, but in an earlier generation
+        Router r(kMoreGateways);
+        L3fwd::Burst b;
+        L3fwd::adopt(*r.l, b, r.l->view.lpm->lookup(kBehindD), 0);
+        L3fwd::adopt(*r.l, b, r.l->view.lpm->lookup(kBehindE), 0);
+        bool taken = true;
+        group(r, false, false, taken);
+        EXPECT_FALSE(taken) << "slots from an earlier generation";
+    }
+}
+
 // Whole bursts through the handler, where groups of four go four-wide, against the
 // same frames one per burst (never four-wide): the same frames leave by the same
-// ports in the same order, and every count agrees. The frames are plain forwards with
+// ports in the same order, and every count agrees. The frames are plain forwards via
+// three gateways (one of them back out of the rx port) and to a connected host, with
 // a few of them spoiled at random in their Ethernet and IPv4 headers.
 TEST(L3fwdMode, BurstsForwardAsOneFrameAtATimeWould) {
-    Router burst, single;
+    Router burst(kMoreGateways), single(kMoreGateways);
     std::mt19937 rng(11);
     uint64_t frames = 0;
+    const uint32_t via[] = {kBehindB, kBehindB, kBehindD, kBehindE};
     for (int round = 0; round < 400; ++round) {
         const auto n = static_cast<uint16_t>(1 + rng() % 40);
         const int spoil = static_cast<int>(rng() % 4);  // about one in 4, 8, 16 or none
+        // mostly B, or a mix of gateways
+        const uint32_t mix = round % 3 ? 4 : 1;
         std::vector<Bytes> in;
         for (uint16_t i = 0; i < n; ++i) {
-            Bytes f = rng() % 5 ? via_b(4 + rng() % 200) : ip_frame(kMac0, kHostA, kA, kB, 30);
+            Bytes f = rng() % 5 ? ip_frame(kMac0, kHostA, kA, via[rng() % mix] | (rng() & 0x7f),
+                                           4 + rng() % 200)
+                                : ip_frame(kMac0, kHostA, kA, kB, 30);
             if (spoil && rng() % (2u << spoil) == 0) {
                 const size_t at = rng() % 34;
                 f[at] = static_cast<uint8_t>(rng());

@@ -165,6 +165,15 @@ for n in range(80):
         ]
         send(silent[(n // 8) % len(silent)])
 
+# Plain forwards to next hops mixed at random (gateways B and C, the connected host
+# D): groups of four that c10m routes four-wide with a neighbour per frame.
+for n in range(96):
+    mac, src = clients[n % len(clients)]
+    dst = HOST_D if n % 16 == 15 else rng.choice(["198.19.5.9", "198.19.5.77", "10.9.8.7", "10.0.0.1"])
+    f = pad(Ether(dst=MAC0, src=mac) / IP(src=src, dst=dst, ttl=rng.randint(2, 255), id=1000 + n) /
+            UDP(sport=20000 + n, dport=9) / Raw(payload(rng.choice([18, 60, 200]))))
+    send(f, port1=forwarded(f))
+
 wrpcap(sys.argv[1], [Ether(f) if len(f) >= 14 else Raw(f) for f in inputs], linktype=1)
 wrpcap(sys.argv[2], [Ether(f) for f in out0], linktype=1)
 wrpcap(sys.argv[3], [Ether(f) for f in out1], linktype=1)
