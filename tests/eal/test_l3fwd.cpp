@@ -323,22 +323,40 @@ TEST(L3fwdMode, AnArpInTheMiddleOfABurstChangesTheMacOfTheForwardsAfterIt) {
     EXPECT_EQ(r.event(stats::Event::l3_forwarded), 5u);
 }
 
+namespace {
+
+// D (198.18.1.7, on port 0) as the gateway of a route, learned by ARP: a first packet
+// there (to first_dst) asks for it, D answers (to `own`, the router's address on port
+// 0), and the held packet leaves.
+constexpr uint8_t kMacD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
+constexpr uint32_t kGwD = 0xc6120107;
+void learn_d(Router &r, uint32_t first_dst, uint32_t own) {
+    r.rx(0, {ip_frame(kMac0, kHostA, kA, first_dst, 1)}, 5);
+    r.rx(0, {arp_frame(2, kMacD, kGwD, own, kMac0)}, 6);
+    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
+}
+// Hosts on port 0's 198.18.0.0/16 that share D's bucket (Neighbours::bucket).
+std::vector<uint32_t> in_ds_bucket(size_t n) {
+    const auto bucket = [](uint32_t ip) { return (ip * 2654435761u) >> 24; };
+    std::vector<uint32_t> out;
+    for (uint32_t ip = 0xc6120200; out.size() < n; ++ip)
+        if (bucket(ip) == bucket(kGwD)) out.push_back(ip);
+    return out;
+}
+
+}  // namespace
+
 // The same memory, taken by another neighbour mid-burst: packets that resolve a new
 // neighbour evict the gateway's entry from its bucket, and the next packet via the
 // gateway must not go out with the newcomer's (empty) MAC.
 TEST(L3fwdMode, AGatewayEvictedInTheMiddleOfABurstIsNotUsedAfterIt) {
-    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
-    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0 (198.18.0.0/16 here)
     Router r({"--route", "198.19.6.0/24,0,198.18.1.7"}, "0:198.18.0.1/16");
-    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130601, 1)}, 5);
-    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120001, kMac0)}, 6);
-    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
-    // Four hosts on port 0's subnet in D's bucket (Neighbours::bucket), which has four
-    // ways: the fourth takes D's, the only one not waiting for an answer.
-    const auto bucket = [](uint32_t ip) { return (ip * 2654435761u) >> 24; };
+    learn_d(r, 0xc6130601, 0xc6120001);
+    // Four hosts in D's bucket, which has four ways: the fourth takes D's, the only
+    // one not waiting for an answer.
     std::vector<Bytes> burst = {ip_frame(kMac0, kHostA, kA, 0xc6130602, 2)};
-    for (uint32_t ip = 0xc6120200; burst.size() < 5; ++ip)
-        if (bucket(ip) == bucket(kD)) burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 3));
+    for (uint32_t ip : in_ds_bucket(4))
+        burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 3));
     burst.push_back(ip_frame(kMac0, kHostA, kA, 0xc6130603, 4));
     r.rx(0, burst, 7);
     size_t forwards = 0, requests = 0;
@@ -349,7 +367,7 @@ TEST(L3fwdMode, AGatewayEvictedInTheMiddleOfABurstIsNotUsedAfterIt) {
         }
         ++forwards;
         EXPECT_EQ(get32(f, 30), 0xc6130602u) << "only the packet before the eviction leaves";
-        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD));
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kMacD));
     }
     EXPECT_EQ(forwards, 1u);
     EXPECT_EQ(requests, 4u) << "one for each newcomer";
@@ -361,20 +379,15 @@ TEST(L3fwdMode, AGatewayEvictedInTheMiddleOfABurstIsNotUsedAfterIt) {
 // and D after D's entry went to a newcomer must not go out with the newcomer's MAC
 // (the slow path that evicted it ends the slots' generation).
 TEST(L3fwdMode, AGatewayEvictedMidBurstIsNotUsedByAMixedGroupAfterIt) {
-    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
-    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0 (198.18.0.0/16 here)
     Router r({"--route", "198.19.8.0/24,0,198.18.1.7"}, "0:198.18.0.1/16");
-    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130800, 1)}, 5);
-    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120001, kMac0)}, 6);
-    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
-    const auto bucket = [](uint32_t ip) { return (ip * 2654435761u) >> 24; };
+    learn_d(r, 0xc6130800, 0xc6120001);
     auto via_d = [](uint32_t host) { return ip_frame(kMac0, kHostA, kA, 0xc6130800 | host, 2); };
     auto b = [](uint32_t host) { return ip_frame(kMac0, kHostA, kA, kBehindB + host, 3); };
     // B, then a group mixing B and D (one at a time, which fills both slots), four
     // newcomers in D's bucket (the fourth evicts D), B again, then mixed groups.
     std::vector<Bytes> burst = {b(0), via_d(1), b(1), via_d(2)};
-    for (uint32_t ip = 0xc6120200; burst.size() < 8; ++ip)
-        if (bucket(ip) == bucket(kD)) burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 4));
+    for (uint32_t ip : in_ds_bucket(4))
+        burst.push_back(ip_frame(kMac0, kHostA, kA, ip, 4));
     for (const Bytes &f : {b(2), b(3), via_d(3), b(4), via_d(4), b(5), via_d(5), b(6)})
         burst.push_back(f);
     r.rx(0, burst, 7);
@@ -382,7 +395,7 @@ TEST(L3fwdMode, AGatewayEvictedMidBurstIsNotUsedByAMixedGroupAfterIt) {
     for (const Bytes &f : r.out[0].take()) {
         if (get16(f, 12) == 0x0806) continue;
         to_d.push_back(get32(f, 30));
-        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD));
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kMacD));
     }
     EXPECT_EQ(to_d, (std::vector<uint32_t>{0xc6130801, 0xc6130802}))
         << "only the packets via D before the eviction leave";
@@ -396,18 +409,14 @@ TEST(L3fwdMode, AGatewayEvictedMidBurstIsNotUsedByAMixedGroupAfterIt) {
 // first forward after it is still sent, and the entry is confirmed by a unicast ARP
 // probe (as the kernel's stale -> probe), even with no timer scan in between.
 TEST(L3fwdMode, AGatewayPastItsReachableTimeIsProbedThoughItsSlotWasFilled) {
-    constexpr uint8_t kHostD[6] = {0x02, 0, 0, 0, 0xd, 0x01};
-    constexpr uint32_t kD = 0xc6120107;  // 198.18.1.7, on port 0: the way to 198.19.6.0/24
     Router r({"--route", "198.19.6.0/24,0,198.18.1.7"});
-    r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130601, 1)}, 5);
-    r.rx(0, {arp_frame(2, kHostD, kD, 0xc6120101, kMac0)}, 6);
-    ASSERT_EQ(r.out[0].take().size(), 2u) << "the ARP request for D, the held packet";
+    learn_d(r, 0xc6130601, 0xc6120101);
     r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130602, 2)}, 7);  // fills D's slot
     ASSERT_EQ(r.out[0].take().size(), 1u);
     r.rx(0, {ip_frame(kMac0, kHostA, kA, 0xc6130603, 3)}, 7 + 31 * kHz);
     size_t forwards = 0, probes = 0;
     for (const Bytes &f : r.out[0].take()) {
-        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kHostD)) << "to D, by unicast";
+        EXPECT_TRUE(std::equal(f.begin(), f.begin() + 6, kMacD)) << "to D, by unicast";
         ++(get16(f, 12) == 0x0806 ? probes : forwards);
     }
     EXPECT_EQ(forwards, 1u);
