@@ -28,15 +28,14 @@ struct L3fwd : pipeline::ModeBase {
     static constexpr bool kTxAnyPort = true;        // forwarded packets: any port
 
     // A gateway next hop as a forward found it usable in the current generation
-    // (Lcore::gen): its neighbour entry, egress buffer and fast_mtu. One per next hop
-    // of the route table, indexed as its entries name it: one() finds a gateway's
+    // (Lcore::gen): its neighbour entry and egress buffer. One per next hop of the
+    // route table, indexed as its entries name it: one() and adopt() find a gateway's
     // neighbour here without a hash lookup, and the four-wide path routes groups whose
     // frames go to different gateways.
     struct HopSlot {
         const Neighbours::Entry *e = nullptr;
         net::TxSink *out = nullptr;
         uint64_t gen = 0;  // valid while it equals Lcore::gen
-        uint16_t mtu = 0;
     };
 
     struct Lcore {
@@ -134,15 +133,27 @@ struct L3fwd : pipeline::ModeBase {
         uint16_t mtu = 0;    // hop's fast_mtu
     };
 
-    [[gnu::always_inline]] static inline void remember(Lcore &l, Burst &b, const Nexthop *nh,
-                                                       const Neighbours::Entry *e,
-                                                       net::TxSink *o) noexcept {
+    // The burst's gateway becomes nh, with its neighbour entry e and egress buffer o.
+    [[gnu::always_inline]] static inline void take(const Lcore &l, Burst &b, const Nexthop *nh,
+                                                   const Neighbours::Entry *e,
+                                                   net::TxSink *o) noexcept {
         b.hop = nh;
         b.e = e;
         b.out = o;
         b.entry = l.view.lpm->entry_of(nh);
         b.mtu = nh->fast_mtu;
-        l.hops[b.entry & 0xffffff] = HopSlot{e, o, l.gen, nh->fast_mtu};
+    }
+
+    [[gnu::always_inline]] static inline HopSlot &slot(Lcore &l, const Nexthop *nh) noexcept {
+        return l.hops[l.view.lpm->entry_of(nh) & 0xffffff];
+    }
+
+    // take(), for a gateway whose neighbour entry was just found usable, and its slot.
+    [[gnu::always_inline]] static inline void remember(Lcore &l, Burst &b, const Nexthop *nh,
+                                                       const Neighbours::Entry *e,
+                                                       net::TxSink *o) noexcept {
+        take(l, b, nh, e, o);
+        slot(l, nh) = HopSlot{e, o, l.gen};
         if (e->deadline < l.slots_until) l.slots_until = e->deadline;
     }
 
@@ -155,6 +166,10 @@ struct L3fwd : pipeline::ModeBase {
     // one() would find it for a first packet routed there: no frame in the burst has
     // been seen, so nothing has changed the table since.
     static inline void adopt(Lcore &l, Burst &b, const Nexthop *nh, uint64_t now) noexcept {
+        if (const HopSlot &h = slot(l, nh); h.gen == l.gen) {
+            take(l, b, nh, h.e, h.out);
+            return;
+        }
         Neighbours::Entry *e = l.neigh.find_cached(nh->port, nh->gateway);
         if (e && now < e->deadline && e->fresh()) remember(l, b, nh, e, l.out[nh->port]);
     }
@@ -333,16 +348,11 @@ struct L3fwd : pipeline::ModeBase {
                 return;
             }
             // Another gateway this generation found usable.
-            const HopSlot &h = l.hops[l.view.lpm->entry_of(nh) & 0xffffff];
-            if (h.gen == l.gen) [[likely]] {
+            if (const HopSlot &h = slot(l, nh); h.gen == l.gen) [[likely]] {
                 rewrite(m, f, total, *h.e);
                 ++b.forwarded;
                 emit(m, h.out, tx, pkts, b.kept);
-                b.hop = nh;
-                b.e = h.e;
-                b.out = h.out;
-                b.entry = l.view.lpm->entry_of(nh);
-                b.mtu = h.mtu;
+                take(l, b, nh, h.e, h.out);
                 return;
             }
             // Read before the frame is written: a store through uint8_t * may
